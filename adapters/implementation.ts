@@ -1,0 +1,39 @@
+import type { Call } from '../model/call.ts';
+import type { SystemObject } from '../model/dso.ts';
+import type { DsoGraph } from '../model/graph.ts';
+import type { NamespaceView, Observation } from '../model/observation.ts';
+
+/** What an implementation says of itself at start-up (protocol `hello`). */
+export interface SystemInfo {
+  /** Free text, e.g. "glibc 2.36 (native driver)". */
+  readonly implementation: string;
+  /** Objects the loader brings itself, read from the loader, not assumed. */
+  readonly system: readonly SystemObject[];
+  /** The namespaces before any call (namespace 0's start-up objects). */
+  readonly initial: readonly NamespaceView[];
+}
+
+/**
+ * How one sequence ended. Anything but `ok` is a finding about the
+ * implementation, never a harness failure; `observations` holds the calls
+ * that completed before it ended.
+ */
+export type RunOutcome =
+  | { readonly status: 'ok'; readonly observations: readonly Observation[] }
+  | {
+      readonly status: 'crash';
+      readonly observations: readonly Observation[];
+      readonly signal: string | null;
+      readonly exitCode: number | null;
+      readonly detail: string;
+    }
+  | { readonly status: 'timeout'; readonly observations: readonly Observation[]; readonly detail: string }
+  | { readonly status: 'protocol-error'; readonly observations: readonly Observation[]; readonly detail: string };
+
+/** Anything that runs call sequences over DSO graphs: the spec, a real loader, a mutant. */
+export interface Implementation {
+  readonly name: string;
+  hello(): Promise<SystemInfo>;
+  run(graph: DsoGraph, calls: readonly Call[]): Promise<RunOutcome>;
+  close(): Promise<void>;
+}

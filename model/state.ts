@@ -1,0 +1,85 @@
+import type { SystemObject } from './dso.ts';
+import type { DsoGraph } from './graph.ts';
+
+/** One object in one namespace's list (glibc: a `struct link_map`). */
+export interface Entry {
+  /** Serial number, never reused: distinguishes a reload from the old copy. */
+  readonly id: number;
+  readonly object: string;
+  readonly ns: number;
+  readonly kind: 'real' | 'proxy';
+  /** For a proxy: the id of its master (a real entry of namespace 0). */
+  readonly master: number | null;
+  /** DT_NEEDED resolved at load time, in link order (glibc: l_initfini). */
+  readonly deps: readonly number[];
+  /** Successful dlopen/dlmopen calls that returned it, minus dlclose calls on it. */
+  readonly openCount: number;
+  /** DF_1_NODELETE, RTLD_NODELETE, or pinned as a master (S5). */
+  readonly nodelete: boolean;
+  /** Loaded at start-up: never unloaded (glibc: l_type != lt_loaded). */
+  readonly startup: boolean;
+}
+
+/** Everything the spec knows about the objects of one run. */
+export interface World {
+  readonly graph: DsoGraph;
+  readonly system: readonly SystemObject[];
+}
+
+/**
+ * Loader state. Plain data (JSON-serialisable) changed only through immer.
+ * `namespaces[n]` lists entry ids in list order; `handles[k]` is the entry call k
+ * returned (kept after the entry is unloaded, so a stale handle is detectable).
+ */
+export interface LoaderState {
+  readonly entries: Readonly<Record<number, Entry>>;
+  readonly namespaces: readonly (readonly number[])[];
+  readonly handles: Readonly<Record<number, number>>;
+  readonly nextId: number;
+}
+
+export function entriesOf(state: LoaderState, ns: number): Entry[] {
+  return (state.namespaces[ns] ?? []).map((id) => entryById(state, id));
+}
+
+export function entryById(state: LoaderState, id: number): Entry {
+  const e = state.entries[id];
+  if (e === undefined) throw new Error(`internal: no entry ${id}`);
+  return e;
+}
+
+export function findEntry(state: LoaderState, ns: number, object: string): Entry | undefined {
+  return entriesOf(state, ns).find((e) => e.object === object);
+}
+
+export function isLive(state: LoaderState, id: number): boolean {
+  return state.entries[id] !== undefined;
+}
+
+/** The entry a handle refers to, or undefined when it was unloaded (or never returned). */
+export function handleEntry(state: LoaderState, handle: number): Entry | undefined {
+  const id = state.handles[handle];
+  return id === undefined ? undefined : state.entries[id];
+}
+
+/** The lowest call index whose handle is this entry: how observations name it. */
+export function canonicalHandle(state: LoaderState, entryId: number): number {
+  let best = Infinity;
+  for (const [k, id] of Object.entries(state.handles)) {
+    if (id === entryId && Number(k) < best) best = Number(k);
+  }
+  if (best === Infinity) throw new Error(`internal: entry ${entryId} has no handle`);
+  return best;
+}
+
+/** The real entry a (possibly proxy) entry stands for. */
+export function realEntry(state: LoaderState, e: Entry): Entry {
+  return e.kind === 'proxy' && e.master !== null ? entryById(state, e.master) : e;
+}
+
+/** Namespaces in 1..15 whose list is empty. */
+export function freeNamespaces(state: LoaderState): number[] {
+  const free: number[] = [];
+  for (let ns = 1; ns < state.namespaces.length; ns++) if ((state.namespaces[ns] ?? []).length === 0) free.push(ns);
+  return free;
+}

@@ -1,0 +1,176 @@
+import { produce, type Draft } from 'immer';
+import type { CallResult, LifecycleEvent } from '../model/observation.ts';
+import {
+  DL_NNS,
+  LM_ID_BASE,
+  LM_ID_CALLER,
+  LM_ID_NEWLM,
+  RTLD_BINDING_MASK,
+  RTLD_GLOBAL,
+  RTLD_LAZY,
+  RTLD_NODELETE,
+  RTLD_NOLOAD,
+  RTLD_SHARED,
+} from '../model/mode.ts';
+import { canonicalHandle, freeNamespaces, type Entry, type LoaderState } from '../model/state.ts';
+import { objectInfo, shares, type SpecContext } from './context.ts';
+import { appendEntry, draftFind, LoadError, newProxy, type StateDraft } from './draft.ts';
+import { eventOrder } from './graph-order.ts';
+import * as msg from './messages.ts';
+
+/** The state after a call, what it returned, and the events it caused. */
+export interface Outcome {
+  readonly state: LoaderState;
+  readonly result: CallResult;
+  readonly events: readonly LifecycleEvent[];
+  readonly order: ReadonlyArray<readonly [number, number]>;
+}
+
+export const unchanged = (state: LoaderState, result: CallResult): Outcome => ({ state, result, events: [], order: [] });
+
+/** dlmopen (dlfcn/dlmopen.c dlmopen_doit): RTLD_GLOBAL is refused outside namespace 0 (S12), then _dl_open. */
+export function dlmopen(ctx: SpecContext, state: LoaderState, lmid: number, file: string, mode: number, call: number, callerNs: number): Outcome {
+  if (lmid !== LM_ID_BASE && mode & RTLD_GLOBAL) return unchanged(state, { kind: 'null', error: msg.invalidMode() });
+  return dlOpen(ctx, state, file, mode, lmid, call, callerNs);
+}
+
+/** dlopen: _dl_open into the caller's namespace (CALLER1). */
+export function dlopen(ctx: SpecContext, state: LoaderState, file: string, mode: number, call: number, callerNs: number): Outcome {
+  return dlOpen(ctx, state, file, mode, LM_ID_CALLER, call, callerNs);
+}
+
+/** NS1..NS3: the namespace a call loads into, or the error that refuses it. */
+function targetNamespace(state: LoaderState, lmid: number, file: string, callerNs: number): number | string {
+  if (lmid === LM_ID_NEWLM) return freeNamespaces(state)[0] ?? msg.noMoreNamespaces(file);
+  if (lmid === LM_ID_CALLER) return callerNs;
+  if (lmid === LM_ID_BASE) return 0;
+  if (lmid < 0 || lmid >= DL_NNS || (state.namespaces[lmid] ?? []).length === 0) return msg.invalidTargetNamespace(file);
+  return lmid;
+}
+
+/** _dl_open: mode check (MODE1), namespace choice, then the open worker with full rollback on failure (LOAD4). */
+function dlOpen(ctx: SpecContext, state: LoaderState, file: string, mode: number, lmid: number, call: number, callerNs: number): Outcome {
+  if ((mode & RTLD_BINDING_MASK) === 0) return unchanged(state, { kind: 'null', error: msg.invalidModeForDlopen(file) });
+  const ns = targetNamespace(state, lmid, file, callerNs);
+  if (typeof ns === 'string') return unchanged(state, { kind: 'null', error: ns });
+
+  const created: number[] = [];
+  let opened: number | null = null;
+  let next: LoaderState;
+  try {
+    next = produce(state, (draft) => {
+      const entry = openWorker(ctx, draft, ns, file, mode, created);
+      if (entry === null) return;
+      opened = entry.id;
+      draft.handles[call] = entry.id;
+    });
+  } catch (e) {
+    if (e instanceof LoadError) return unchanged(state, { kind: 'null', error: e.message });
+    throw e;
+  }
+  if (opened === null) return unchanged(state, { kind: 'null', error: null }); // MODE3: NOLOAD miss
+  const entry = next.entries[opened] as Entry;
+  const result: CallResult = { kind: 'handle', handle: canonicalHandle(next, entry.id), ns: entry.ns, object: entry.object, proxy: entry.kind === 'proxy' };
+  return { state: next, result, ...constructorEvents(ctx, next, created) };
+}
+
+/** LOAD3: constructors of the real test entries this call created; proxies never construct (S6). */
+function constructorEvents(ctx: SpecContext, state: LoaderState, created: readonly number[]) {
+  const ids = created.filter((id) => {
+    const e = state.entries[id] as Entry;
+    return e.kind === 'real' && objectInfo(ctx, e.object)?.test === true;
+  });
+  const events: LifecycleEvent[] = ids.map((id) => {
+    const e = state.entries[id] as Entry;
+    return { event: 'ctor', object: e.object, ns: e.ns };
+  });
+  return { events, order: eventOrder(state, events, ids) };
+}
+
+/** The open worker: find or load `file` in `ns`, count the open; null for an RTLD_NOLOAD miss. */
+function openWorker(ctx: SpecContext, draft: StateDraft, ns: number, file: string, mode: number, created: number[]): Draft<Entry> | null {
+  const sharing = shares(ctx, ns, mode, file);
+  const existing = draftFind(draft, ns, file);
+  let entry: Draft<Entry> | null;
+  if (existing !== undefined) {
+    // S4, S10: a real entry of N is never demoted to a proxy.
+    if (sharing && existing.kind === 'real') throw new LoadError(msg.cannotDemote(file));
+    entry = existing; // LOAD1, S3: same entry again
+  } else if (mode & RTLD_NOLOAD) {
+    // MODE3; S11 (open question, position: reference behaviour): NOLOAD|SHARED proxies a loaded master.
+    const master = sharing ? draftFind(draft, 0, file) : undefined;
+    entry = master === undefined ? null : track(newProxy(draft, ns, master), created);
+  } else if (objectInfo(ctx, file) === undefined) {
+    throw new LoadError(msg.cannotOpen(file)); // LOAD6
+  } else if (sharing) {
+    // S2, S8: load or find the master in namespace 0, give N a proxy of it.
+    entry = track(newProxy(draft, ns, loadObject(ctx, draft, 0, file, mode, created)), created);
+  } else {
+    entry = loadObject(ctx, draft, ns, file, mode, created);
+  }
+  if (entry === null) return null;
+  if (!(mode & RTLD_LAZY)) checkBindNow(ctx, draft, created); // LOAD5
+  entry.openCount += 1;
+  if (mode & RTLD_NODELETE) entry.nodelete = true; // MODE4
+  return entry;
+}
+
+function track(entry: Draft<Entry>, created: number[]): Draft<Entry> {
+  created.push(entry.id);
+  return entry;
+}
+
+/**
+ * _dl_map_object + _dl_map_object_deps: find `file` in `ns` or map it, then
+ * its DT_NEEDED breadth-first, each once (LOAD2). Dependencies found in the
+ * namespace are reused; ld.so is proxied (NS4); a UNIQUE dependency is
+ * proxied from namespace 0 (S8) unless the call isolates (S9).
+ */
+function loadObject(ctx: SpecContext, draft: StateDraft, ns: number, file: string, mode: number, created: number[]): Draft<Entry> {
+  const found = draftFind(draft, ns, file);
+  if (found !== undefined) return found;
+  const top = mapObject(ctx, draft, ns, file, created);
+  const queue: Draft<Entry>[] = [top];
+  for (let e = queue.shift(); e !== undefined; e = queue.shift()) {
+    if (e.kind === 'proxy') continue;
+    const deps: number[] = [];
+    for (const name of objectInfo(ctx, e.object)?.needed ?? []) {
+      let dep = draftFind(draft, ns, name);
+      if (dep === undefined) {
+        if (shares(ctx, ns, mode & ~RTLD_SHARED, name)) {
+          dep = track(newProxy(draft, ns, loadObject(ctx, draft, 0, name, mode, created)), created);
+        } else {
+          dep = mapObject(ctx, draft, ns, name, created);
+          queue.push(dep);
+        }
+      }
+      deps.push(dep.id);
+    }
+    e.deps = deps;
+  }
+  return top;
+}
+
+/** _dl_map_object for a name not in the namespace: a new real entry, or a proxy of ld.so (NS4). */
+function mapObject(ctx: SpecContext, draft: StateDraft, ns: number, name: string, created: number[]): Draft<Entry> {
+  const info = objectInfo(ctx, name);
+  if (info === undefined) throw new LoadError(msg.cannotOpen(name)); // LOAD6
+  if (info.rtld && ns !== 0) {
+    const rtld = draftFind(draft, 0, name);
+    if (rtld === undefined) throw new Error(`internal: ${name} missing from namespace 0`);
+    return track(newProxy(draft, ns, rtld), created);
+  }
+  const entry = track(appendEntry(draft, { object: name, ns, kind: 'real', master: null }), created);
+  if (info.nodelete) entry.nodelete = true;
+  return entry;
+}
+
+/** LOAD5: with RTLD_NOW, relocation of a new object with an undefined symbol fails the whole call. */
+function checkBindNow(ctx: SpecContext, draft: StateDraft, created: readonly number[]): void {
+  for (const id of [...created].reverse()) {
+    const e = draft.entries[id];
+    if (e === undefined || e.kind !== 'real') continue;
+    const sym = objectInfo(ctx, e.object)?.undefinedSymbol;
+    if (sym !== undefined) throw new LoadError(msg.undefinedSymbol(e.object, sym));
+  }
+}

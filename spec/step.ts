@@ -1,0 +1,52 @@
+import { match } from 'ts-pattern';
+import type { Call } from '../model/call.ts';
+import type { ExpectedObservation } from '../model/observation.ts';
+import { handleEntry, realEntry, type Entry, type LoaderState } from '../model/state.ts';
+import { dlclose } from './close.ts';
+import type { SpecContext } from './context.ts';
+import * as msg from './messages.ts';
+import { dlmopen, dlopen, unchanged, type Outcome } from './open.ts';
+import { dlsym } from './sym.ts';
+import { namespaceViews } from './view.ts';
+
+/** One call of a sequence: its index (names its handle), the state after it and what it showed. */
+export interface Step {
+  readonly index: number;
+  readonly call: Call;
+  readonly before: LoaderState;
+  readonly after: LoaderState;
+  readonly expected: ExpectedObservation;
+}
+
+/**
+ * Execute call number `index` on `state`: a pure function of (context, state,
+ * call) to (next state, expected observation).
+ */
+export function step(ctx: SpecContext, state: LoaderState, call: Call, index: number): Step {
+  const outcome = execute(ctx, state, call, index);
+  const expected: ExpectedObservation = {
+    result: outcome.result,
+    events: outcome.events,
+    order: outcome.order,
+    namespaces: namespaceViews(outcome.state),
+  };
+  return { index, call, before: state, after: outcome.state, expected };
+}
+
+function execute(ctx: SpecContext, state: LoaderState, call: Call, index: number): Outcome {
+  // Spec-only: a stale handle is undefined behaviour on a real loader; the model refuses it.
+  const stale = [call.op !== 'dlopen' && call.op !== 'dlmopen' ? call.handle : undefined, 'caller' in call ? call.caller : undefined]
+    .find((h) => h !== undefined && handleEntry(state, h) === undefined);
+  if (stale !== undefined) return unchanged(state, { kind: call.op === 'dlsym' || call.op === 'dlopen' || call.op === 'dlmopen' ? 'null' : 'fail', error: msg.staleHandle(stale) });
+  const entry = (h: number): Entry => handleEntry(state, h) as Entry;
+  /** CALLER1: code of a DSO runs in the namespace of the real entry it belongs to. */
+  const callerNs = (caller: number | undefined): number => (caller === undefined ? 0 : realEntry(state, entry(caller)).ns);
+
+  return match(call)
+    .with({ op: 'dlopen' }, (c) => dlopen(ctx, state, c.file, c.mode, index, callerNs(c.caller)))
+    .with({ op: 'dlmopen' }, (c) => dlmopen(ctx, state, c.lmid, c.file, c.mode, index, 0))
+    .with({ op: 'dlclose' }, (c) => dlclose(ctx, state, entry(c.handle)))
+    .with({ op: 'dlsym' }, (c) => unchanged(state, dlsym(ctx, state, entry(c.handle), c.symbol)))
+    .with({ op: 'dlinfo' }, (c) => unchanged(state, { kind: 'lmid', lmid: entry(c.handle).ns })) // INFO1, S2
+    .exhaustive();
+}
