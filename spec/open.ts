@@ -28,7 +28,7 @@ export interface Outcome {
 
 export const unchanged = (state: LoaderState, result: CallResult): Outcome => ({ state, result, events: [], order: [] });
 
-/** dlmopen (dlfcn/dlmopen.c dlmopen_doit): RTLD_GLOBAL is refused outside namespace 0 (S12), then _dl_open. */
+/** dlmopen (dlfcn/dlmopen.c dlmopen_doit): RTLD_GLOBAL is refused outside namespace 0 (MODE2, S12), then _dl_open. */
 export function dlmopen(ctx: SpecContext, state: LoaderState, lmid: number, file: string, mode: number, call: number, callerNs: number): Outcome {
   if (lmid !== LM_ID_BASE && mode & RTLD_GLOBAL) return unchanged(state, { kind: 'null', error: msg.invalidMode() });
   return dlOpen(ctx, state, file, mode, lmid, call, callerNs);
@@ -48,7 +48,7 @@ function targetNamespace(state: LoaderState, lmid: number, file: string, callerN
   return lmid;
 }
 
-/** _dl_open: mode check (MODE1), namespace choice, then the open worker with full rollback on failure (LOAD4). */
+/** _dl_open: mode check (MODE1), namespace choice, then the open worker with full rollback on failure (LOAD4). Unknown mode bits are ignored (MODE5). */
 function dlOpen(ctx: SpecContext, state: LoaderState, file: string, mode: number, lmid: number, call: number, callerNs: number): Outcome {
   if ((mode & RTLD_BINDING_MASK) === 0) return unchanged(state, { kind: 'null', error: msg.invalidModeForDlopen(file) });
   const ns = targetNamespace(state, lmid, file, callerNs);

@@ -1,0 +1,180 @@
+import fc from 'fast-check';
+import { match } from 'ts-pattern';
+import type { Call } from '../model/call.ts';
+import type { DsoGraph } from '../model/graph.ts';
+import {
+  LM_ID_BASE,
+  LM_ID_CALLER,
+  LM_ID_NEWLM,
+  RTLD_GLOBAL,
+  RTLD_ISOLATE,
+  RTLD_LAZY,
+  RTLD_NODELETE,
+  RTLD_NOLOAD,
+  RTLD_NOW,
+  RTLD_SHARED,
+} from '../model/mode.ts';
+import { handleEntry, realEntry, type LoaderState } from '../model/state.ts';
+import { objectInfo, type SpecContext } from '../spec/context.ts';
+import type { SystemDescription } from '../spec/run.ts';
+import { initialState, referenceSystem } from '../spec/initial.ts';
+import type { Profile } from '../spec/profile.ts';
+import { step } from '../spec/step.ts';
+import { arbGraph, MISSING_DSO, sometimes, SYMBOLS, type GraphOptions } from './graph.ts';
+
+/**
+ * Calls are generated abstractly (a file, handle or symbol is a pick, not a
+ * name) and made concrete by running the spec alongside: a handle pick
+ * chooses among the handles whose entry is still loaded, so no sequence ever
+ * uses an unloaded handle (SEMANTICS.md section 2: that is undefined
+ * behaviour on a real loader). Shrinking works on the abstract picks.
+ */
+export type AbstractCall =
+  | { readonly op: 'dlmopen'; readonly lmid: AbstractLmid; readonly file: number; readonly mode: number }
+  | { readonly op: 'dlopen'; readonly file: number; readonly mode: number; readonly caller: number | null }
+  | { readonly op: 'dlclose'; readonly handle: number; readonly caller: number | null }
+  | { readonly op: 'dlsym'; readonly handle: number; readonly symbol: number }
+  | { readonly op: 'dlinfo'; readonly handle: number };
+
+export interface Scenario {
+  readonly graph: DsoGraph;
+  readonly calls: readonly Call[];
+}
+
+/**
+ * Namespace arguments: mostly LM_ID_NEWLM or a namespace in use (`used: k`
+ * picks the k-th non-empty secondary namespace), sometimes namespace 0, an
+ * explicit id that may be empty or out of range, or the caller's.
+ */
+export type AbstractLmid = { readonly used: number } | { readonly raw: number };
+
+export const arbLmid: fc.Arbitrary<AbstractLmid> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant({ raw: LM_ID_NEWLM }) },
+  { weight: 4, arbitrary: fc.record({ used: fc.nat(3) }) },
+  { weight: 2, arbitrary: fc.constant({ raw: LM_ID_BASE }) },
+  { weight: 1, arbitrary: fc.record({ raw: fc.constantFrom(1, 2, 15, 16, 99, -3, LM_ID_CALLER) }) },
+);
+
+/** A flag bit set with probability `percent`%. */
+const bit = (flag: number, percent: number): fc.Arbitrary<number> =>
+  fc.oneof({ weight: percent, arbitrary: fc.constant(flag) }, { weight: 100 - percent, arbitrary: fc.constant(0) });
+
+/** Modes: a binding (rarely none, to hit MODE1) plus any of the flag bits SEMANTICS.md names. */
+export const arbMode: fc.Arbitrary<number> = fc
+  .tuple(
+    fc.oneof(
+      { weight: 8, arbitrary: fc.constant(RTLD_NOW) },
+      { weight: 3, arbitrary: fc.constant(RTLD_LAZY) },
+      { weight: 1, arbitrary: fc.constantFrom(RTLD_LAZY | RTLD_NOW, 0) },
+    ),
+    bit(RTLD_SHARED, 35),
+    bit(RTLD_ISOLATE, 10),
+    bit(RTLD_NOLOAD, 12),
+    bit(RTLD_NODELETE, 8),
+    bit(RTLD_GLOBAL, 5),
+  )
+  .map((bits) => bits.reduce((m, b) => m | b, 0));
+
+/** File picks: 0..FILE_PICKS-2 name graph DSOs, then the missing file, then libc. */
+const FILE_PICKS = 15;
+
+export const arbAbstractCall: fc.Arbitrary<AbstractCall> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ op: fc.constant('dlmopen' as const), lmid: arbLmid, file: fc.nat(FILE_PICKS), mode: arbMode }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('dlopen' as const), file: fc.nat(FILE_PICKS), mode: arbMode, caller: sometimes(fc.nat(7), 40) }),
+  },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('dlclose' as const), handle: fc.nat(7), caller: sometimes(fc.nat(7), 15) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('dlsym' as const), handle: fc.nat(7), symbol: fc.nat(SYMBOLS.length) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('dlinfo' as const), handle: fc.nat(7) }) },
+);
+
+export interface ScenarioOptions extends GraphOptions {
+  readonly profile: Profile;
+  readonly maxCalls?: number;
+  readonly system?: SystemDescription;
+}
+
+/** Graph and concrete call sequence, valid on a real loader under the spec of `profile`. */
+export function arbScenario(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
+  return fc
+    .tuple(arbGraph(opts), fc.array(arbAbstractCall, { minLength: 1, maxLength: opts.maxCalls ?? 12 }))
+    .map(([graph, abstract]) => ({ graph, calls: concretize(opts.profile, graph, abstract, opts.system) }));
+}
+
+/** Files a sequence may name: the graph's DSOs, a missing file, and libc. */
+export function fileChoices(graph: DsoGraph): string[] {
+  return [...graph.dsos.map((d) => d.name), MISSING_DSO, 'libc.so.6'];
+}
+
+/** Turn abstract picks into calls on live handles, dropping calls that have none to use. */
+export function concretize(profile: Profile, graph: DsoGraph, abstract: readonly AbstractCall[], sys?: SystemDescription): Call[] {
+  const { system, initial } = sys ?? referenceSystem(profile === 'rtld-shared');
+  const ctx: SpecContext = { profile, world: { graph, system } };
+  let state = initialState(system, initial);
+  const calls: Call[] = [];
+  const files = fileChoices(graph);
+  // Files are mostly the graph's own DSOs; the missing file and libc are rarer picks.
+  const file = (k: number) =>
+    files[k < FILE_PICKS - 1 ? k % graph.dsos.length : k === FILE_PICKS - 1 ? files.length - 2 : files.length - 1] as string;
+  for (const a of abstract) {
+    const live = liveHandles(state);
+    const callers = live.filter((h) => canCall(ctx, state, h));
+    const pick = (xs: number[], k: number) => xs[k % xs.length];
+    const call: Call | undefined = match(a)
+      .with({ op: 'dlmopen' }, (c): Call => ({ op: 'dlmopen', lmid: lmid(state, c.lmid), file: file(c.file), mode: c.mode }))
+      .with({ op: 'dlopen' }, (c): Call => {
+        const caller = c.caller === null ? undefined : pick(callers, c.caller);
+        return caller === undefined ? { op: 'dlopen', file: file(c.file), mode: c.mode } : { op: 'dlopen', file: file(c.file), mode: c.mode, caller };
+      })
+      .with({ op: 'dlclose' }, (c): Call | undefined => {
+        const handle = pick(live, c.handle);
+        if (handle === undefined) return undefined;
+        const caller = c.caller === null ? undefined : pick(callers, c.caller);
+        return caller === undefined ? { op: 'dlclose', handle } : { op: 'dlclose', handle, caller };
+      })
+      .with({ op: 'dlsym' }, (c): Call | undefined => {
+        const handle = pick(live, c.handle);
+        return handle === undefined ? undefined : { op: 'dlsym', handle, symbol: SYMBOLS[c.symbol] ?? 'nosuchsym' };
+      })
+      .with({ op: 'dlinfo' }, (c): Call | undefined => {
+        const handle = pick(live, c.handle);
+        return handle === undefined ? undefined : { op: 'dlinfo', handle };
+      })
+      .exhaustive();
+    if (call === undefined) continue;
+    const s = step(ctx, state, call, calls.length);
+    calls.push(call);
+    state = s.after;
+  }
+  return calls;
+}
+
+/** A concrete namespace argument: a `used` pick falls back to LM_ID_NEWLM when no secondary namespace is in use. */
+function lmid(state: LoaderState, a: AbstractLmid): number {
+  if ('raw' in a) return a.raw;
+  const used = state.namespaces.flatMap((list, ns) => (ns > 0 && list.length > 0 ? [ns] : []));
+  return used.length === 0 ? LM_ID_NEWLM : (used[a.used % used.length] as number);
+}
+
+/** Call indices whose handle's entry is still loaded, one per entry (the lowest). */
+export function liveHandles(state: LoaderState): number[] {
+  const seen = new Set<number>();
+  const out: number[] = [];
+  for (const k of Object.keys(state.handles).map(Number).sort((a, b) => a - b)) {
+    const e = handleEntry(state, k);
+    if (e !== undefined && !seen.has(e.id)) {
+      seen.add(e.id);
+      out.push(k);
+    }
+  }
+  return out;
+}
+
+/** A handle can make calls when its real object is a libc-linked test DSO (it has the entry points). */
+function canCall(ctx: SpecContext, state: LoaderState, h: number): boolean {
+  const e = handleEntry(state, h);
+  if (e === undefined) return false;
+  const dso = ctx.world.graph.dsos.find((d) => d.name === realEntry(state, e).object);
+  return dso?.libc === true && objectInfo(ctx, dso.name)?.test === true;
+}

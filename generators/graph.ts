@@ -1,0 +1,119 @@
+import fc from 'fast-check';
+import type { Dso } from '../model/dso.ts';
+import type { DsoGraph } from '../model/graph.ts';
+
+/** Symbol pool: small, so that several DSOs define the same name and dlsym order matters. */
+export const SYMBOLS = ['f0', 'f1', 'f2'] as const;
+/** A DT_NEEDED name no graph provides: loading anything that needs it fails (LOAD6). */
+export const MISSING_DSO = 'libmissing.so';
+/** The one symbol generated DSOs may reference without anyone defining it (LOAD5). */
+export const UNDEFINED_SYMBOL = 'dlmspec_undefined';
+
+export const dsoName = (i: number): string => `lib${String.fromCharCode(97 + (i % 26))}${i >= 26 ? Math.floor(i / 26) : ''}.so`;
+
+/** `arb` with probability `percent`%, else null (shrinks to null). */
+export const sometimes = <T>(arb: fc.Arbitrary<T>, percent: number): fc.Arbitrary<T | null> =>
+  fc.oneof({ weight: 100 - percent, arbitrary: fc.constant(null) }, { weight: percent, arbitrary: arb });
+
+export type Shape = 'random' | 'chain' | 'diamond' | 'cycle' | 'fanout';
+
+/** Edges of a graph of `n` nodes as adjacency lists of indices (link order). */
+function shapeEdges(shape: Shape, n: number, random: readonly (readonly number[])[]): number[][] {
+  const edges: number[][] = Array.from({ length: n }, () => []);
+  const add = (a: number, b: number) => {
+    if (a !== b && a < n && b < n && !edges[a]!.includes(b)) edges[a]!.push(b);
+  };
+  switch (shape) {
+    case 'chain':
+      for (let i = 0; i + 1 < n; i++) add(i, i + 1);
+      break;
+    case 'cycle':
+      for (let i = 0; i < n; i++) add(i, (i + 1) % n);
+      break;
+    case 'diamond':
+      for (let i = 1; i + 1 < n; i++) {
+        add(0, i);
+        add(i, n - 1);
+      }
+      if (n === 2) add(0, 1);
+      break;
+    case 'fanout':
+      for (let i = 1; i < n; i++) add(0, i);
+      break;
+    case 'random':
+      random.forEach((targets, a) => targets.forEach((b) => add(a, b % n)));
+      break;
+  }
+  return edges;
+}
+
+export interface GraphOptions {
+  readonly minDsos?: number;
+  readonly maxDsos?: number;
+  /** Allow UNIQUE DSOs (default true). */
+  readonly unique?: boolean;
+  /** Allow DSOs that fail to load: a missing DT_NEEDED file, an undefined symbol (default true). */
+  readonly failures?: boolean;
+}
+
+/**
+ * DSO graphs: chains, diamonds, cycles, fan-out and random edges, with mixes
+ * of UNIQUE, nodelete, libc-linked and -nostdlib objects, and (at most one
+ * each) an object needing a missing file and an object with an undefined
+ * symbol, so that rollback is exercised. Shrinks towards one plain DSO.
+ */
+export function arbGraph(opts: GraphOptions = {}): fc.Arbitrary<DsoGraph> {
+  const min = opts.minDsos ?? 1;
+  const max = opts.maxDsos ?? 5;
+  const flags = fc.record({
+    unique: opts.unique === false ? fc.constant(false) : fc.boolean(),
+    nodelete: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+    libc: fc.boolean(),
+    symbols: fc.subarray([...SYMBOLS]),
+  });
+  const failIndex = opts.failures === false ? fc.constant(null) : sometimes(fc.nat(max - 1), 15);
+  return fc
+    .integer({ min, max })
+    .chain((n) =>
+      fc.record({
+        shape: fc.constantFrom<Shape>('random', 'chain', 'diamond', 'cycle', 'fanout'),
+        random: fc.array(fc.array(fc.nat(n - 1), { maxLength: 2 }), { minLength: n, maxLength: n }),
+        flags: fc.array(flags, { minLength: n, maxLength: n }),
+        missing: failIndex,
+        undefinedAt: failIndex,
+      }).map(({ shape, random, flags, missing, undefinedAt }) => {
+        const edges = shapeEdges(shape, n, random);
+        const dsos: Dso[] = flags.map((f, i) => ({
+          name: dsoName(i),
+          needed: [...edges[i]!.map(dsoName), ...(missing === i ? [MISSING_DSO] : [])],
+          ...f,
+          ...(undefinedAt === i ? { undefinedSymbol: UNDEFINED_SYMBOL } : {}),
+        }));
+        return { dsos };
+      }),
+    );
+}
+
+/** Large graphs for throughput measurement: `n` DSOs in a random sparse DAG-with-cycles. */
+export function largeGraph(n: number, seed = 1): DsoGraph {
+  let x = seed >>> 0 || 1;
+  const rand = () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 8) / 0x1000000;
+  const dsos: Dso[] = Array.from({ length: n }, (_, i) => ({
+    name: `lib${i}x.so`.replace(/^lib(\d+)x/, (_m, d: string) => `libd${d}`),
+    needed: [],
+    unique: rand() < 0.2,
+    nodelete: rand() < 0.05,
+    libc: rand() < 0.5,
+    symbols: SYMBOLS.filter(() => rand() < 0.3),
+  }));
+  return {
+    dsos: dsos.map((d, i) => {
+      const needed = new Set<string>();
+      for (let k = 0; k < 3; k++) {
+        const j = Math.floor(rand() * n);
+        if (j !== i && (j > i || rand() < 0.1)) needed.add(dsos[j]!.name);
+      }
+      return { ...d, needed: [...needed] };
+    }),
+  };
+}
