@@ -1,0 +1,38 @@
+import type { Call } from '../model/call.ts';
+import type { DsoGraph } from '../model/graph.ts';
+import type { Observation } from '../model/observation.ts';
+import { referenceSystem } from '../spec/initial.ts';
+import { linearize } from '../spec/linearize.ts';
+import type { Profile } from '../spec/profile.ts';
+import { runSpec, type SystemDescription } from '../spec/run.ts';
+import type { Implementation, RunOutcome, SystemInfo } from './implementation.ts';
+
+/** The reference spec as an implementation: what a conforming loader would report. */
+export class SpecImplementation implements Implementation {
+  readonly name: string;
+  private readonly sys: SystemDescription;
+
+  constructor(
+    private readonly profile: Profile,
+    sys?: SystemDescription,
+  ) {
+    this.name = `spec:${profile}`;
+    this.sys = sys ?? referenceSystem(profile === 'rtld-shared');
+  }
+
+  async hello(): Promise<SystemInfo> {
+    return { implementation: `dlmspec reference spec (${this.profile})`, ...this.sys };
+  }
+
+  async run(graph: DsoGraph, calls: readonly Call[]): Promise<RunOutcome> {
+    const run = runSpec(this.profile, graph, calls, this.sys);
+    const observations: Observation[] = run.steps.map(({ expected }) => ({
+      result: expected.result,
+      events: linearize(expected),
+      namespaces: expected.namespaces,
+    }));
+    return { status: 'ok', observations };
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,21 @@
+import type { ExpectedObservation, LifecycleEvent } from '../model/observation.ts';
+
+/**
+ * One event order that satisfies every constraint: a stable topological sort
+ * (the constraints form a strict partial order, so one always exists).
+ */
+export function linearize(expected: Pick<ExpectedObservation, 'events' | 'order'>): LifecycleEvent[] {
+  const n = expected.events.length;
+  const indegree = new Array<number>(n).fill(0);
+  for (const [, b] of expected.order) indegree[b]! += 1;
+  const out: LifecycleEvent[] = [];
+  const done = new Array<boolean>(n).fill(false);
+  for (let placed = 0; placed < n; placed++) {
+    const next = indegree.findIndex((d, i) => d === 0 && !done[i]);
+    if (next < 0) throw new Error('internal: cyclic event order constraints');
+    done[next] = true;
+    out.push(expected.events[next] as LifecycleEvent);
+    for (const [a, b] of expected.order) if (a === next) indegree[b]! -= 1;
+  }
+  return out;
+}
