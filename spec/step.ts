@@ -6,6 +6,7 @@ import { dlclose } from './close.ts';
 import type { SpecContext } from './context.ts';
 import * as msg from './messages.ts';
 import { dlmopen, dlopen, unchanged, type Outcome } from './open.ts';
+import { rulesExercised } from './rules.ts';
 import { dlsym } from './sym.ts';
 import { namespaceViews } from './view.ts';
 
@@ -16,6 +17,8 @@ export interface Step {
   readonly before: LoaderState;
   readonly after: LoaderState;
   readonly expected: ExpectedObservation;
+  /** Rule IDs this step exercised (for coverage tables; see spec/rules.ts). */
+  readonly rules: readonly string[];
 }
 
 /**
@@ -30,7 +33,7 @@ export function step(ctx: SpecContext, state: LoaderState, call: Call, index: nu
     order: outcome.order,
     namespaces: namespaceViews(outcome.state),
   };
-  return { index, call, before: state, after: outcome.state, expected };
+  return { index, call, before: state, after: outcome.state, expected, rules: rulesExercised(ctx, call, state, outcome.state, outcome.result) };
 }
 
 function execute(ctx: SpecContext, state: LoaderState, call: Call, index: number): Outcome {
