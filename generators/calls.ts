@@ -128,7 +128,7 @@ export function concretize(profile: Profile, graph: DsoGraph, abstract: readonly
     const live = liveHandles(state);
     const callers = live.filter((h) => canCall(ctx, state, h));
     const pick = (xs: number[], k: number) => xs[k % xs.length];
-    const call: Call | undefined = match(a)
+    let call: Call | undefined = match(a)
       .with({ op: 'dlmopen' }, (c): Call => ({ op: 'dlmopen', lmid: lmid(state, c.lmid), file: file(c.file), mode: c.mode }))
       .with({ op: 'dlopen' }, (c): Call => {
         const caller = c.caller === null ? undefined : pick(callers, c.caller);
@@ -150,7 +150,13 @@ export function concretize(profile: Profile, graph: DsoGraph, abstract: readonly
       })
       .exhaustive();
     if (call === undefined) continue;
-    const s = step(ctx, state, call, calls.length);
+    let s = step(ctx, state, call, calls.length);
+    // Code that unloads its own object returns into unmapped memory: a dlclose
+    // whose caller does not survive it is made from the main program instead.
+    if (call.op === 'dlclose' && call.caller !== undefined && !survives(state, s.after, call.caller)) {
+      call = { op: 'dlclose', handle: call.handle };
+      s = step(ctx, state, call, calls.length);
+    }
     calls.push(call);
     state = s.after;
   }
@@ -176,6 +182,12 @@ export function liveHandles(state: LoaderState): number[] {
     }
   }
   return out;
+}
+
+/** Whether the real entry behind handle `h` is still loaded after a step. */
+function survives(before: LoaderState, after: LoaderState, h: number): boolean {
+  const e = handleEntry(before, h);
+  return e !== undefined && after.entries[realEntry(before, e).id] !== undefined;
 }
 
 /** A handle can make calls when its real object is a libc-linked test DSO (it has the entry points). */

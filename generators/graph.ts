@@ -7,9 +7,14 @@ export const SYMBOLS = ['f0', 'f1', 'f2'] as const;
 /** A DT_NEEDED name no graph provides: loading anything that needs it fails (LOAD6). */
 export const MISSING_DSO = 'libmissing.so';
 /** The one symbol generated DSOs may reference without anyone defining it (LOAD5). */
-export const UNDEFINED_SYMBOL = 'dlmspec_undefined';
+export const UNDEFINED_SYMBOL = 'nowhere_defined';
 
-export const dsoName = (i: number): string => `lib${String.fromCharCode(97 + (i % 26))}${i >= 26 ? Math.floor(i / 26) : ''}.so`;
+/**
+ * Letters for DSO names, skipping those whose `libX.so` is a toolchain library
+ * (libc.so, libg.so, libm.so): a test DSO must never shadow `-lc` and friends.
+ */
+const LETTERS = 'abdefhijklnopqrstuvwxyz';
+export const dsoName = (i: number): string => `lib${LETTERS[i % LETTERS.length]}${i >= LETTERS.length ? Math.floor(i / LETTERS.length) : ''}.so`;
 
 /** `arb` with probability `percent`%, else null (shrinks to null). */
 export const sometimes = <T>(arb: fc.Arbitrary<T>, percent: number): fc.Arbitrary<T | null> =>

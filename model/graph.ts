@@ -10,6 +10,8 @@ export class GraphError extends Error {
 }
 
 const NAME = /^lib[a-z0-9_]{1,40}\.so$/;
+/** Link-time names of toolchain libraries (`-lc`, `-lm`, ...) that a test DSO must not take. */
+const TOOLCHAIN = new Set(['libc.so', 'libm.so', 'libg.so', 'libdl.so', 'librt.so', 'libpthread.so', 'libgcc_s.so', 'libutil.so', 'libresolv.so']);
 const SYMBOL = /^[a-z_][a-z0-9_]{0,40}$/;
 
 /** Throws a GraphError naming the first problem of an invalid graph. */
@@ -26,6 +28,7 @@ export function validateGraph(graph: DsoGraph, systemNames: readonly string[] = 
     }
     if (seen.has(d.name)) throw new GraphError(`${where}.name: duplicate DSO "${d.name}"`);
     if (systemNames.includes(d.name)) throw new GraphError(`${where}.name: "${d.name}" is a system object`);
+    if (TOOLCHAIN.has(d.name)) throw new GraphError(`${where}.name: "${d.name}" would shadow the toolchain library of that name`);
     seen.add(d.name);
     if (!Array.isArray(d.needed) || (d.needed as unknown[]).some((n) => typeof n !== 'string' || !NAME.test(n))) {
       throw new GraphError(`${where}.needed: expected an array of DSO file names`);

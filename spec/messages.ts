@@ -9,6 +9,8 @@ const EEXIST = 'File exists';
 
 /** dlmopen.c: RTLD_GLOBAL into a namespace other than 0 (no object name). */
 export const invalidMode = (): string => `invalid mode: ${EINVAL}`;
+/** dlopen.c: a mode bit dlopen does not know (errno 0, no object name). */
+export const invalidModeParameter = (): string => 'invalid mode parameter';
 /** dl-open.c: neither RTLD_LAZY nor RTLD_NOW. */
 export const invalidModeForDlopen = (file: string): string => `${file}: invalid mode for dlopen(): ${EINVAL}`;
 export const noMoreNamespaces = (file: string): string => `${file}: no more namespaces available for dlmopen(): ${EINVAL}`;

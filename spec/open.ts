@@ -6,6 +6,8 @@ import {
   LM_ID_CALLER,
   LM_ID_NEWLM,
   RTLD_BINDING_MASK,
+  RTLD_DEEPBIND,
+  RTLD_ISOLATE,
   RTLD_GLOBAL,
   RTLD_LAZY,
   RTLD_NODELETE,
@@ -34,8 +36,18 @@ export function dlmopen(ctx: SpecContext, state: LoaderState, lmid: number, file
   return dlOpen(ctx, state, file, mode, lmid, call, callerNs);
 }
 
-/** dlopen: _dl_open into the caller's namespace (CALLER1). */
+/** Mode bits dlopen accepts (dlfcn/dlopen.c dlopen_doit; RTLD_LOCAL is 0, 0x40000000 is __RTLD_SPROF). */
+const DLOPEN_BITS = RTLD_BINDING_MASK | RTLD_NOLOAD | RTLD_DEEPBIND | RTLD_GLOBAL | RTLD_NODELETE | 0x40000000;
+
+/**
+ * dlopen: unknown mode bits are refused (MODE6; unlike dlmopen, which ignores
+ * them), then _dl_open into the caller's namespace (CALLER1). Under the
+ * rtld-shared profile dlopen also accepts RTLD_SHARED and RTLD_ISOLATE
+ * (position taken, see CONFORMANCE.md open questions).
+ */
 export function dlopen(ctx: SpecContext, state: LoaderState, file: string, mode: number, call: number, callerNs: number): Outcome {
+  const allowed = ctx.profile === 'rtld-shared' ? DLOPEN_BITS | RTLD_SHARED | RTLD_ISOLATE : DLOPEN_BITS;
+  if (mode & ~allowed) return unchanged(state, { kind: 'null', error: msg.invalidModeParameter() });
   return dlOpen(ctx, state, file, mode, LM_ID_CALLER, call, callerNs);
 }
 
@@ -96,12 +108,14 @@ function openWorker(ctx: SpecContext, draft: StateDraft, ns: number, file: strin
     // S4, S10: a real entry of N is never demoted to a proxy.
     if (sharing && existing.kind === 'real') throw new LoadError(msg.cannotDemote(file));
     entry = existing; // LOAD1, S3: same entry again
+  } else if (objectInfo(ctx, file) === undefined) {
+    // LOAD6; MODE3: the file is opened (and matched by identity) before RTLD_NOLOAD is
+    // looked at, so NOLOAD of a missing file is an error, not a quiet NULL.
+    throw new LoadError(msg.cannotOpen(file));
   } else if (mode & RTLD_NOLOAD) {
     // MODE3; S11 (open question, position: reference behaviour): NOLOAD|SHARED proxies a loaded master.
     const master = sharing ? draftFind(draft, 0, file) : undefined;
     entry = master === undefined ? null : track(newProxy(draft, ns, master), created);
-  } else if (objectInfo(ctx, file) === undefined) {
-    throw new LoadError(msg.cannotOpen(file)); // LOAD6
   } else if (sharing) {
     // S2, S8: load or find the master in namespace 0, give N a proxy of it.
     entry = track(newProxy(draft, ns, loadObject(ctx, draft, 0, file, mode, created)), created);

@@ -23,6 +23,7 @@ export function rulesExercised(ctx: SpecContext, call: Call, before: LoaderState
     const mode = call.mode;
     const lmid = call.op === 'dlmopen' ? call.lmid : null;
     if (call.op === 'dlopen' && call.caller !== undefined) rules.add('CALLER1');
+    if (error === 'invalid mode parameter') rules.add('MODE6');
     if (error.startsWith('invalid mode:')) {
       rules.add('MODE2');
       if (shared) rules.add('S12');
