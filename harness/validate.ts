@@ -15,6 +15,8 @@ export interface ValidateOptions {
   readonly path?: string;
   readonly maxCalls?: number;
   readonly graph?: GraphOptions;
+  /** Generate no call that hits a known loader bug (spec/known-bugs.ts). */
+  readonly avoidKnownBugs?: boolean;
   /** Called after every sequence the implementation ran (searching and shrinking). */
   readonly onProgress?: (p: Progress) => void;
   /** Called once with the first (unshrunk) failure, before shrinking starts. */
@@ -69,7 +71,7 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
   });
 
   const property = fc.asyncProperty(
-    arbScenario({ profile: opts.profile, system, maxCalls: opts.maxCalls ?? 12, ...opts.graph }),
+    arbScenario({ profile: opts.profile, system, maxCalls: opts.maxCalls ?? 12, avoidKnownBugs: opts.avoidKnownBugs ?? false, ...opts.graph }),
     async (scenario) => {
       const finding = await check(impl, opts.profile, info, scenario);
       executions++;

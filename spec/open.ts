@@ -46,9 +46,14 @@ const DLOPEN_BITS = RTLD_BINDING_MASK | RTLD_NOLOAD | RTLD_DEEPBIND | RTLD_GLOBA
  * (position taken, see CONFORMANCE.md open questions).
  */
 export function dlopen(ctx: SpecContext, state: LoaderState, file: string, mode: number, call: number, callerNs: number): Outcome {
-  const allowed = ctx.profile === 'rtld-shared' ? DLOPEN_BITS | RTLD_SHARED | RTLD_ISOLATE : DLOPEN_BITS;
-  if (mode & ~allowed) return unchanged(state, { kind: 'null', error: msg.invalidModeParameter() });
+  if (dlopenRefusesMode(ctx, mode)) return unchanged(state, { kind: 'null', error: msg.invalidModeParameter() });
   return dlOpen(ctx, state, file, mode, LM_ID_CALLER, call, callerNs);
+}
+
+/** MODE6: whether dlopen refuses a mode for bits it does not know. */
+export function dlopenRefusesMode(ctx: SpecContext, mode: number): boolean {
+  const allowed = ctx.profile === 'rtld-shared' ? DLOPEN_BITS | RTLD_SHARED | RTLD_ISOLATE : DLOPEN_BITS;
+  return (mode & ~allowed) !== 0;
 }
 
 /** NS1..NS3: the namespace a call loads into, or the error that refuses it. */
