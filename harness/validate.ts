@@ -64,7 +64,8 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
     implementation: describe(impl, info),
     system,
     graph: scenario.graph,
-    calls: scenario.calls,
+    // Calls after the first divergence cannot change it: a reader sees only what matters.
+    calls: scenario.calls.slice(0, finding.step + 1),
     seed,
     path,
     finding,
@@ -91,6 +92,8 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
     ...(opts.path !== undefined ? { path: opts.path } : {}),
   });
   const failed = last as { scenario: Scenario; finding: Finding } | null;
+  // A predicate that threw: a harness error, not a finding.
+  if (details.failed && failed === null) throw details.errorInstance ?? new Error('validation aborted without a failing run');
   return {
     implementation: describe(impl, info),
     profile: opts.profile,
@@ -105,12 +108,9 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
 /** Run one scenario on the implementation and judge it against the spec. */
 export async function check(impl: Implementation, profile: Profile, info: SystemInfo, scenario: Scenario): Promise<Finding | null> {
   const expected = runSpec(profile, scenario.graph, scenario.calls, info);
-  try {
-    return judge(expected.steps, await impl.run(scenario.graph, scenario.calls));
-  } catch (e) {
-    // An implementation adapter that throws is a finding, not a harness failure.
-    return judge(expected.steps, { status: 'protocol-error', observations: [], detail: `implementation failed: ${(e as Error).message}` });
-  }
+  // Adapters report implementation misbehaviour as outcomes; what they throw is
+  // a harness error (a DSO that does not build, ...) and propagates.
+  return judge(expected.steps, await impl.run(scenario.graph, scenario.calls));
 }
 
 function describe(impl: Implementation, info: SystemInfo): string {
