@@ -1,0 +1,137 @@
+/**
+ * `--impl native`: the real loader of this machine (or another ld.so), driven
+ * by native/driver.c. Graphs are materialised as real DSOs with the machine's
+ * compiler; each run is a fresh process forked by the driver.
+ */
+import { join } from 'node:path';
+import type { Call } from '../model/call.ts';
+import type { DsoGraph } from '../model/graph.ts';
+import { validateGraph } from '../model/graph.ts';
+import { materialize } from '../native/build-dsos.ts';
+import { buildProgram } from '../native/build-programs.ts';
+import type { Implementation, RunOutcome, SystemInfo } from './implementation.ts';
+import type { Command } from './line-process.ts';
+import { ProtocolClient } from './protocol-client.ts';
+
+export interface NativeOptions {
+  /** An ld.so to run the driver under: `RTLD --library-path DIRS driver`. */
+  readonly rtld?: string;
+  /** Directories searched first for system objects (libc.so.6, ...). */
+  readonly libraryPath?: string | readonly string[];
+  /** Extra environment; a key set to undefined removes it. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** A run's calls must complete within this, else the run is killed (timeout). */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Without it, stock glibc 2.36 has static TLS for 11 secondary libc copies:
+ * the 12th fails with `cannot allocate memory in static TLS block`. 16 makes
+ * room for all 15 secondary namespaces.
+ */
+export const DEFAULT_TUNABLES = 'glibc.rtld.nns=16';
+
+/** The driver's environment: ours without LD_* variables (they change what the loader does), plus the options. */
+export function driverEnv(options: NativeOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('LD_')) env[k] = v;
+  env.GLIBC_TUNABLES = DEFAULT_TUNABLES;
+  const dirs = typeof options.libraryPath === 'string' ? [options.libraryPath] : (options.libraryPath ?? []);
+  if (dirs.length > 0 && options.rtld === undefined) env.LD_LIBRARY_PATH = dirs.join(':');
+  for (const [k, v] of Object.entries(options.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+/** The request lines of native/driver.c (see its header). */
+export function encodeRun(id: string, dir: string, graph: DsoGraph, system: ReadonlySet<string>, calls: readonly Call[], timeoutMs: number): string {
+  const inGraph = new Set(graph.dsos.map((d) => d.name));
+  // Test DSOs (and names of no object: a missing file) by absolute path in the
+  // graph's directory; the loader's own objects by plain name.
+  const path = (file: string) => (system.has(file) && !inGraph.has(file) ? file : join(dir, file));
+  const lines = [`R ${timeoutMs} ${calls.length}`, `I ${JSON.stringify(id)}`, `P ${dir}/`];
+  const safe = (s: string, what: string) => {
+    if (/[\n\r]/.test(s) || s === '') throw new TypeError(`${what} ${JSON.stringify(s)} cannot be sent to the driver`);
+    return s;
+  };
+  const int = (n: number | undefined, what: string) => {
+    if (n === undefined) return -1;
+    if (!Number.isSafeInteger(n)) throw new TypeError(`${what} ${n} is not an integer`);
+    return n;
+  };
+  calls.forEach((c, i) => {
+    const at = `call ${i}:`;
+    switch (c.op) {
+      case 'dlopen':
+        lines.push(`o ${int(c.caller, `${at} caller`)} ${int(c.mode, `${at} mode`)} ${safe(path(c.file), `${at} file`)}`);
+        break;
+      case 'dlmopen':
+        lines.push(`m ${int(c.lmid, `${at} lmid`)} ${int(c.mode, `${at} mode`)} ${safe(path(c.file), `${at} file`)}`);
+        break;
+      case 'dlclose':
+        lines.push(`c ${int(c.handle, `${at} handle`)} ${int(c.caller, `${at} caller`)}`);
+        break;
+      case 'dlsym':
+        lines.push(`s ${int(c.handle, `${at} handle`)} ${safe(c.symbol, `${at} symbol`)}`);
+        break;
+      case 'dlinfo':
+        lines.push(`i ${int(c.handle, `${at} handle`)}`);
+        break;
+    }
+  });
+  lines.push('G', '');
+  return lines.join('\n');
+}
+
+export class NativeImplementation implements Implementation {
+  readonly name: string;
+  private readonly client: ProtocolClient;
+  private readonly timeoutMs: number;
+  private systemNames: ReadonlySet<string> | undefined;
+  private runs = 0;
+
+  constructor(private readonly options: NativeOptions = {}) {
+    this.name = options.rtld ? `native:${options.rtld}` : 'native';
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    if (!Number.isSafeInteger(this.timeoutMs) || this.timeoutMs <= 0) throw new TypeError(`timeoutMs ${options.timeoutMs}: expected a positive integer`);
+    this.client = new ProtocolClient(this.name, () => this.command(), { hello: () => 'H\n', bye: () => 'Q\n' }, { helloTimeoutMs: 10_000 });
+  }
+
+  private async command(): Promise<Command> {
+    const driver = await buildProgram('driver');
+    const env = driverEnv(this.options);
+    const { rtld, libraryPath } = this.options;
+    if (rtld === undefined) return { file: driver, args: [], env };
+    const dirs = typeof libraryPath === 'string' ? [libraryPath] : (libraryPath ?? []);
+    return { file: rtld, args: [...(dirs.length ? ['--library-path', dirs.join(':')] : []), driver], env };
+  }
+
+  /** The driver's process id while it runs (benchmarks read its CPU time). */
+  get driverPid(): number | undefined {
+    return this.client.pid;
+  }
+
+  async hello(): Promise<SystemInfo> {
+    const info = await this.client.hello();
+    this.systemNames ??= new Set(info.system.map((s) => s.name));
+    return info;
+  }
+
+  /** Throws only for harness errors (invalid graph or calls, a DSO that does not build). */
+  async run(graph: DsoGraph, calls: readonly Call[]): Promise<RunOutcome> {
+    if (!this.systemNames) await this.hello();
+    validateGraph(graph, [...this.systemNames!]);
+    const dir = await materialize(graph);
+    const id = `r${++this.runs}`;
+    const request = encodeRun(id, dir, graph, this.systemNames!, calls, this.timeoutMs);
+    // The driver enforces the timeout itself and says so; the guard is for a
+    // driver that stops answering altogether.
+    return this.client.exchange(id, request, calls.length, this.timeoutMs + 5_000);
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * PROTOCOL.md messages: checking what an implementation sent (anything may
+ * arrive from an external program) and what a harness sent (for servers).
+ * Each check returns the typed value or throws a WireError naming the first
+ * problem.
+ */
+import type { Call } from '../model/call.ts';
+import type { SystemObject } from '../model/dso.ts';
+import type { CallResult, EntryView, LifecycleEvent, NamespaceView, Observation } from '../model/observation.ts';
+import type { SystemInfo } from './implementation.ts';
+
+export const PROTOCOL_VERSION = 1;
+
+export class WireError extends Error {
+  override readonly name = 'WireError';
+}
+
+type Json = Record<string, unknown>;
+
+function fail(where: string, what: string): never {
+  throw new WireError(`${where}: ${what}`);
+}
+
+function object(v: unknown, where: string): Json {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(where, 'expected an object');
+  return v as Json;
+}
+
+function array(v: unknown, where: string): unknown[] {
+  if (!Array.isArray(v)) fail(where, 'expected an array');
+  return v;
+}
+
+function str(v: unknown, where: string): string {
+  if (typeof v !== 'string') fail(where, 'expected a string');
+  return v;
+}
+
+function int(v: unknown, where: string): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) fail(where, 'expected an integer');
+  return v;
+}
+
+function bool(v: unknown, where: string): boolean {
+  if (typeof v !== 'boolean') fail(where, 'expected a boolean');
+  return v;
+}
+
+function strOrNull(v: unknown, where: string): string | null {
+  return v === null ? null : str(v, where);
+}
+
+/** Parses one line as a JSON object with a string `type`. */
+export function parseMessage(line: string, where = 'line'): Json & { type: string } {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    fail(where, `not JSON: ${line.slice(0, 200)}`);
+  }
+  const o = object(v, where);
+  str(o.type, `${where}.type`);
+  return o as Json & { type: string };
+}
+
+function entryView(v: unknown, where: string): EntryView {
+  const o = object(v, where);
+  return { object: str(o.object, `${where}.object`), proxy: bool(o.proxy, `${where}.proxy`) };
+}
+
+export function namespaces(v: unknown, where: string): NamespaceView[] {
+  return array(v, where).map((n, i) => {
+    const o = object(n, `${where}[${i}]`);
+    return {
+      ns: int(o.ns, `${where}[${i}].ns`),
+      entries: array(o.entries, `${where}[${i}].entries`).map((e, j) => entryView(e, `${where}[${i}].entries[${j}]`)),
+    };
+  });
+}
+
+function systemObject(v: unknown, where: string): SystemObject {
+  const o = object(v, where);
+  return {
+    name: str(o.name, `${where}.name`),
+    needed: array(o.needed, `${where}.needed`).map((n, i) => str(n, `${where}.needed[${i}]`)),
+    unique: bool(o.unique, `${where}.unique`),
+    rtld: bool(o.rtld, `${where}.rtld`),
+  };
+}
+
+/** The implementation's `hello` reply. */
+export function helloReply(msg: Json): SystemInfo {
+  if (msg.type !== 'hello') fail('hello', `expected a hello reply, got type ${JSON.stringify(msg.type)}`);
+  if (msg.protocol !== PROTOCOL_VERSION) fail('hello.protocol', `expected ${PROTOCOL_VERSION}, got ${JSON.stringify(msg.protocol)}`);
+  return {
+    implementation: str(msg.implementation, 'hello.implementation'),
+    system: array(msg.system, 'hello.system').map((s, i) => systemObject(s, `hello.system[${i}]`)),
+    initial: namespaces(msg.initial, 'hello.initial'),
+  };
+}
+
+function callResult(v: unknown, where: string): CallResult {
+  const o = object(v, where);
+  switch (o.kind) {
+    case 'handle':
+      return {
+        kind: 'handle',
+        handle: int(o.handle, `${where}.handle`),
+        ns: int(o.ns, `${where}.ns`),
+        object: str(o.object, `${where}.object`),
+        proxy: bool(o.proxy, `${where}.proxy`),
+      };
+    case 'null':
+      return { kind: 'null', error: strOrNull(o.error, `${where}.error`) };
+    case 'ok':
+      return { kind: 'ok' };
+    case 'fail':
+      return { kind: 'fail', error: strOrNull(o.error, `${where}.error`) };
+    case 'symbol':
+      return { kind: 'symbol', ns: int(o.ns, `${where}.ns`), object: str(o.object, `${where}.object`) };
+    case 'lmid':
+      return { kind: 'lmid', lmid: int(o.lmid, `${where}.lmid`) };
+    default:
+      fail(`${where}.kind`, `unknown result kind ${JSON.stringify(o.kind)}`);
+  }
+}
+
+function lifecycleEvent(v: unknown, where: string): LifecycleEvent {
+  const o = object(v, where);
+  if (o.event !== 'ctor' && o.event !== 'dtor') fail(`${where}.event`, 'expected "ctor" or "dtor"');
+  return { event: o.event, object: str(o.object, `${where}.object`), ns: int(o.ns, `${where}.ns`) };
+}
+
+/** An `observation` message's payload (its type, id and index are the caller's to check). */
+export function observation(msg: Json, where: string): Observation {
+  return {
+    result: callResult(msg.result, `${where}.result`),
+    events: array(msg.events, `${where}.events`).map((e, i) => lifecycleEvent(e, `${where}.events[${i}]`)),
+    namespaces: namespaces(msg.namespaces, `${where}.namespaces`),
+  };
+}
+
+/** A call of a `run` request (for servers: the harness may be wrong too). */
+export function call(v: unknown, where: string): Call {
+  const o = object(v, where);
+  const caller = o.caller === undefined ? {} : { caller: int(o.caller, `${where}.caller`) };
+  switch (o.op) {
+    case 'dlopen':
+      return { op: 'dlopen', file: str(o.file, `${where}.file`), mode: int(o.mode, `${where}.mode`), ...caller };
+    case 'dlmopen':
+      return { op: 'dlmopen', lmid: int(o.lmid, `${where}.lmid`), file: str(o.file, `${where}.file`), mode: int(o.mode, `${where}.mode`) };
+    case 'dlclose':
+      return { op: 'dlclose', handle: int(o.handle, `${where}.handle`), ...caller };
+    case 'dlsym':
+      return { op: 'dlsym', handle: int(o.handle, `${where}.handle`), symbol: str(o.symbol, `${where}.symbol`) };
+    case 'dlinfo':
+      return { op: 'dlinfo', handle: int(o.handle, `${where}.handle`) };
+    default:
+      fail(`${where}.op`, `unknown op ${JSON.stringify(o.op)}`);
+  }
+}

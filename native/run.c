@@ -1,0 +1,219 @@
+/* A run inside the child: the calls, and one observation line per call
+   (PROTOCOL.md section 3). */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <link.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "observe.h"
+#include "run.h"
+
+/* The child's state: pointer returned by each call, and whether its entry is
+   still loaded. An unloaded entry's pointer is forgotten for good, so an
+   address the loader reuses gets a fresh handle number. */
+static void **returned;
+static char *live;
+
+static void refuse(const struct run *r, int index, int out, const char *msg) {
+  struct buf b = {0};
+  put(&b, "{\"type\":\"error\",\"id\":");
+  put(&b, r->id);
+  putf(&b, ",\"index\":%d,\"message\":", index);
+  put_json(&b, msg, NULL);
+  put(&b, "}");
+  flush_line(&b, out);
+  _exit(3);
+}
+
+/* The pointer of handle `k` for call `index`; refuses the run rather than
+   hand the loader a pointer to an entry that is gone. */
+static void *use_handle(const struct run *r, int index, long k, int out) {
+  char msg[160];
+  if (k < 0 || k >= index || returned[k] == NULL) {
+    snprintf(msg, sizeof msg, "call %d uses h%ld, which no earlier call returned", index, k);
+    refuse(r, index, out, msg);
+  }
+  if (!live[k]) {
+    snprintf(msg, sizeof msg, "call %d uses h%ld, whose entry is no longer loaded", index, k);
+    refuse(r, index, out, msg);
+  }
+  return returned[k];
+}
+
+static void *caller_entry(const struct run *r, int index, long caller, const char *sym, int out) {
+  void *h = use_handle(r, index, caller, out);
+  void *fn = dlsym(h, sym);
+  if (fn == NULL) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "call %d: h%ld has no %s entry point (a DSO without libc?)", index, caller, sym);
+    refuse(r, index, out, msg);
+  }
+  return fn;
+}
+
+static void put_error(struct buf *b, const char *err, const struct run *r) {
+  if (err) put_json(b, err, r->strip);
+  else put(b, "null");
+}
+
+static void put_events(struct buf *b, int fd, off_t *offset, const struct walk *before, const struct walk *after) {
+  struct dlmspec_event ev;
+  int k = 0;
+  put(b, "[");
+  while (pread(fd, &ev, sizeof ev, *offset) == (ssize_t)sizeof ev) {
+    *offset += (off_t)sizeof ev;
+    if (memcmp(ev.magic, "DLME", 4) != 0) continue;
+    /* A constructor's copy is in the list after the call; a destructor's was
+       in the list before it (its entry is gone after). */
+    const struct entry *e = ev.kind == 'c' ? find_real_ld(after, ev.dyn) : find_real_ld(before, ev.dyn);
+    if (!e) e = ev.kind == 'c' ? find_real_ld(before, ev.dyn) : find_real_ld(after, ev.dyn);
+    ev.name[sizeof ev.name - 1] = 0;
+    putf(b, "%s{\"event\":\"%s\",\"object\":", k++ ? "," : "", ev.kind == 'c' ? "ctor" : "dtor");
+    put_json(b, ev.name, NULL);
+    putf(b, ",\"ns\":%ld}", e ? e->ns : -1L);
+  }
+  put(b, "]");
+}
+
+static void put_handle(struct buf *b, int index, void *p, const struct walk *w) {
+  int number = index;
+  for (int k = 0; k < index; k++)
+    if (returned[k] == p && live[k]) {
+      number = k;
+      break;
+    }
+  const struct entry *e = find_lm(w, p);
+  putf(b, "{\"kind\":\"handle\",\"handle\":%d,\"ns\":%ld,\"object\":", number, e ? e->ns : -1L);
+  put_json(b, e ? e->name : "?", NULL);
+  put(b, e && e->proxy ? ",\"proxy\":true}" : ",\"proxy\":false}");
+}
+
+static void put_symbol(struct buf *b, void *addr, const struct walk *w) {
+  Dl_info info;
+  struct link_map *lm = NULL;
+  if (!dladdr1(addr, &info, (void **)&lm, RTLD_DL_LINKMAP) || lm == NULL) {
+    put(b, "{\"kind\":\"symbol\",\"ns\":-1,\"object\":\"?\"}");
+    return;
+  }
+  const struct entry *e = find_lm(w, lm);
+  Lmid_t ns = e ? e->ns : -1;
+  if (!e) dlinfo(lm, RTLD_DI_LMID, &ns);
+  putf(b, "{\"kind\":\"symbol\",\"ns\":%ld,\"object\":", (long)ns);
+  put_json(b, e ? e->name : entry_name(lm), NULL);
+  put(b, "}");
+}
+
+/* The namespaces before and after the current call; walks[0] is the start-up
+   state, taken by prepare_child before the run is known. */
+static struct walk walks[2];
+
+void prepare_child(void) {
+  /* A memory file, so a constructor's write never blocks however many run
+     in one call. */
+  int mfd = memfd_create("dlmspec-events", MFD_CLOEXEC);
+  if (mfd < 0 || dup2(mfd, DLMSPEC_EVENT_FD) < 0) {
+    perror("dlmspec driver: event descriptor");
+    _exit(4);
+  }
+  close(mfd);
+  walk_namespaces(&walks[0]);
+}
+
+void run_child(const struct run *r, int out) {
+  struct walk *before = &walks[0], *after = &walks[1];
+  struct buf b = {0};
+  off_t offset = 0;
+  returned = calloc((size_t)r->ncalls + 1, sizeof *returned);
+  live = calloc((size_t)r->ncalls + 1, 1);
+
+  for (int i = 0; i < r->ncalls; i++) {
+    const struct call *c = &r->calls[i];
+    void *p = NULL, *h = NULL;
+    Lmid_t lmid = 0;
+    int rc = 0;
+    char *err = NULL;
+    /* Operands first (refusing the run if one is gone), then the call alone
+       between clearing dlerror() and reading it. */
+    void *(*open_from)(const char *, int) = NULL;
+    int (*close_from)(void *) = NULL;
+    /* A call made by a DSO's code leaves its error with the libc copy of
+       that DSO's namespace, read with the DSO's dlmspec_dlerror. */
+    char *(*error_of)(void) = dlerror;
+    long caller = c->op == 'o' ? c->a : c->op == 'c' ? c->b : -1;
+    if (caller >= 0) {
+      error_of = (char *(*)(void))caller_entry(r, i, caller, "dlmspec_dlerror", out);
+      if (c->op == 'o') open_from = (void *(*)(const char *, int))caller_entry(r, i, caller, "dlmspec_dlopen", out);
+      else close_from = (int (*)(void *))caller_entry(r, i, caller, "dlmspec_dlclose", out);
+    }
+    if (c->op == 'c' || c->op == 's' || c->op == 'i') h = use_handle(r, i, c->a, out);
+    error_of();
+    switch (c->op) {
+    case 'o': p = open_from ? open_from(c->str, (int)c->b) : dlopen(c->str, (int)c->b); break;
+    case 'm': p = dlmopen((Lmid_t)c->a, c->str, (int)c->b); break;
+    case 'c': rc = close_from ? close_from(h) : dlclose(h); break;
+    case 's': p = dlsym(h, c->str); break;
+    case 'i': rc = dlinfo(h, RTLD_DI_LMID, &lmid); break;
+    }
+    err = error_of();
+    if (err) err = strdup(err);
+
+    walk_namespaces(after);
+    for (int k = 0; k < i; k++)
+      if (live[k] && !find_lm(after, returned[k])) live[k] = 0;
+
+    put(&b, "{\"type\":\"observation\",\"id\":");
+    put(&b, r->id);
+    putf(&b, ",\"index\":%d,\"result\":", i);
+    switch (c->op) {
+    case 'o':
+    case 'm':
+      if (p) {
+        put_handle(&b, i, p, after);
+        returned[i] = p;
+        live[i] = 1;
+      } else {
+        put(&b, "{\"kind\":\"null\",\"error\":");
+        put_error(&b, err, r);
+        put(&b, "}");
+      }
+      break;
+    case 's':
+      if (p) put_symbol(&b, p, after);
+      else {
+        put(&b, "{\"kind\":\"null\",\"error\":");
+        put_error(&b, err, r);
+        put(&b, "}");
+      }
+      break;
+    case 'c':
+    case 'i':
+      if (rc == 0 && c->op == 'c') put(&b, "{\"kind\":\"ok\"}");
+      else if (rc == 0) putf(&b, "{\"kind\":\"lmid\",\"lmid\":%ld}", (long)lmid);
+      else {
+        put(&b, "{\"kind\":\"fail\",\"error\":");
+        put_error(&b, err, r);
+        put(&b, "}");
+      }
+      break;
+    }
+    free(err);
+    put(&b, ",\"events\":");
+    put_events(&b, DLMSPEC_EVENT_FD, &offset, before, after);
+    put(&b, ",\"namespaces\":");
+    put_namespaces(&b, after);
+    put(&b, "}");
+    flush_line(&b, out);
+
+    struct walk *t = before;
+    before = after;
+    after = t;
+  }
+  /* _exit: destructors at exit are not part of any call's observation. */
+  _exit(0);
+}

@@ -1,0 +1,25 @@
+/* A run inside the child: see run.c. */
+#ifndef DLMSPEC_RUN_H
+#define DLMSPEC_RUN_H
+
+struct call {
+  char op; /* o m c s i */
+  long a, b;
+  char *str;
+};
+
+struct run {
+  long timeout_ms;
+  int ncalls;
+  char *id;     /* JSON text */
+  char *strip;  /* the DSO directory + "/", left out of messages */
+  struct call *calls;
+};
+
+/* Set up before the run is known: the event descriptor, and the walk of the
+   start-up state that precedes call 0. */
+void prepare_child(void);
+/* Makes the calls, writes their observations to `out`, and exits. */
+void run_child(const struct run *r, int out) __attribute__((noreturn));
+
+#endif
