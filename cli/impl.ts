@@ -1,0 +1,138 @@
+/**
+ * `--impl native | spec:PROFILE | cmd:PROGRAM [ARGS]` and the options that go
+ * with it (`--rtld`, `--library-path`, `--env`, `--timeout`): checked up front
+ * (a bad value is an input error, exit 2) and turned into an Implementation.
+ */
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { Implementation } from '../adapters/implementation.ts';
+import { NativeImplementation } from '../adapters/native.ts';
+import { ProcessImplementation, splitCommand } from '../adapters/process.ts';
+import { SpecImplementation } from '../adapters/spec.ts';
+import type { ImplOptions } from '../harness/counterexample-file.ts';
+import { InputError } from '../harness/files.ts';
+import { parseProfile, type Profile } from '../spec/profile.ts';
+import { int, list, str, type OptionSpec, type Parsed } from './options.ts';
+
+export const IMPL_OPTIONS: OptionSpec = {
+  impl: { type: 'string' },
+  rtld: { type: 'string' },
+  'library-path': { type: 'string' },
+  env: { type: 'string', multiple: true },
+  timeout: { type: 'string' },
+};
+
+export const IMPL_HELP = `  --impl IMPL            native (this machine's loader, default), spec:glibc, spec:rtld-shared,
+                         or cmd:PROGRAM [ARGS] (a program speaking PROTOCOL.md)
+  --rtld PATH            native: run the driver under this ld.so
+  --library-path DIRS    native: directories (colon-separated) searched first for libc & co.
+  --env K=V              native/cmd: extra environment for the implementation (repeatable)
+  --timeout MS           native/cmd: a sequence must finish within MS ms (default 10000)`;
+
+export type ImplKind = { readonly kind: 'native' } | { readonly kind: 'spec'; readonly profile: Profile } | { readonly kind: 'cmd'; readonly argv: readonly string[] };
+
+export interface ImplChoice {
+  /** The `--impl` text, normalised. */
+  readonly impl: string;
+  readonly kind: ImplKind;
+  readonly options: ImplOptions;
+}
+
+export function parseImpl(text: string): ImplKind {
+  if (text === 'native') return { kind: 'native' };
+  if (text.startsWith('spec:')) {
+    try {
+      return { kind: 'spec', profile: parseProfile(text.slice(5)) };
+    } catch {
+      throw new InputError(`--impl ${text}: unknown spec profile "${text.slice(5)}" (expected spec:glibc or spec:rtld-shared)`);
+    }
+  }
+  if (text.startsWith('cmd:')) {
+    let argv: string[];
+    try {
+      argv = splitCommand(text.slice(4));
+    } catch (e) {
+      throw new InputError(`--impl ${text}: ${(e as Error).message}`);
+    }
+    if (argv.length === 0) throw new InputError(`--impl ${text}: cmd: needs a program`);
+    return { kind: 'cmd', argv };
+  }
+  throw new InputError(`--impl ${JSON.stringify(text)}: unknown implementation (expected native, spec:glibc, spec:rtld-shared or cmd:PROGRAM)`);
+}
+
+/** The implementation options of the command line; `fallback` supplies what they leave out (replay: the file's). */
+export function implChoice(p: Parsed, fallback?: { impl: string; options?: ImplOptions }): ImplChoice {
+  const text = str(p, 'impl') ?? fallback?.impl ?? 'native';
+  const kind = parseImpl(text);
+  const given = str(p, 'impl') !== undefined;
+  const base: ImplOptions = given ? {} : (fallback?.options ?? {});
+  const env: Record<string, string> = { ...(base.env ?? {}) };
+  for (const kv of list(p, 'env')) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(kv.slice(0, eq))) throw new InputError(`--env ${JSON.stringify(kv)}: expected NAME=VALUE`);
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  const rtld = str(p, 'rtld') ?? base.rtld;
+  const libraryPath = str(p, 'library-path') ?? base.libraryPath;
+  const timeoutMs = int(p, 'timeout', { min: 1, max: 24 * 3600 * 1000 }) ?? base.timeoutMs;
+  const options: ImplOptions = {
+    ...(rtld !== undefined ? { rtld } : {}),
+    ...(libraryPath !== undefined ? { libraryPath } : {}),
+    ...(Object.keys(env).length > 0 ? { env } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  };
+  if (kind.kind !== 'native') {
+    for (const [opt, v] of [['--rtld', options.rtld], ['--library-path', options.libraryPath]] as const) {
+      if (v !== undefined) throw new InputError(`${opt} applies to --impl native only, not ${text}`);
+    }
+  }
+  if (kind.kind === 'spec') {
+    for (const [opt, v] of [['--env', options.env], ['--timeout', options.timeoutMs]] as const) {
+      if (v !== undefined) throw new InputError(`${opt} does not apply to ${text}`);
+    }
+  }
+  if (kind.kind === 'native' && options.rtld !== undefined) checkExecutable(options.rtld, `--rtld ${options.rtld}`);
+  if (kind.kind === 'cmd') checkExecutable(kind.argv[0]!, `--impl ${text}: cannot run ${JSON.stringify(kind.argv[0])}`, true);
+  return { impl: text, kind, options };
+}
+
+/** A program that cannot be started at all is the user's mistake, not a finding. */
+function checkExecutable(program: string, label: string, searchPath = false): void {
+  const candidates = program.includes('/') || !searchPath ? [program] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, program));
+  for (const c of candidates) {
+    try {
+      if (!statSync(c).isFile()) continue;
+      accessSync(c, constants.X_OK);
+      return;
+    } catch {
+      // next candidate
+    }
+  }
+  const why = program.includes('/') || !searchPath ? 'no such executable file' : 'not found in PATH';
+  throw new InputError(`${label}: ${why}`);
+}
+
+export function openImpl(choice: ImplChoice): Implementation {
+  const { kind, options } = choice;
+  switch (kind.kind) {
+    case 'spec':
+      return new SpecImplementation(kind.profile);
+    case 'native':
+      return new NativeImplementation({
+        ...(options.rtld !== undefined ? { rtld: options.rtld } : {}),
+        ...(options.libraryPath !== undefined ? { libraryPath: options.libraryPath } : {}),
+        ...(options.env !== undefined ? { env: options.env } : {}),
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      });
+    case 'cmd':
+      return new ProcessImplementation(kind.argv, {
+        env: { ...process.env, ...(options.env ?? {}) },
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      });
+  }
+}
+
+/** The profile a loader's own objects call for: rtld-shared when its libc is UNIQUE (built with the series), else glibc. */
+export function profileFor(system: readonly { name: string; unique: boolean }[]): Profile {
+  return system.some((s) => /^libc\.so/.test(s.name) && s.unique) ? 'rtld-shared' : 'glibc';
+}

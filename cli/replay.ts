@@ -1,0 +1,92 @@
+/**
+ * `dlmspec replay FILE`: runs a saved counterexample's graph and calls again
+ * and judges them by the spec under the file's profile and system.
+ */
+import { SPEC_VERSION } from '../harness/counterexample.ts';
+import { readCounterexample } from '../harness/counterexample-file.ts';
+import { judge, type Finding } from '../harness/judge.ts';
+import { runSpec } from '../spec/run.ts';
+import { EXIT, println, type Command } from './command.ts';
+import { describeEnvironmentError } from './errors.ts';
+import { formatFinding, formatMarkedSequence } from './format.ts';
+import { IMPL_HELP, IMPL_OPTIONS, implChoice, openImpl } from './impl.ts';
+import { flag, parse } from './options.ts';
+import { indent } from './validate.ts';
+
+const help = `Usage: dlmspec replay FILE [--impl IMPL] [options]
+
+Run a counterexample's DSO graph and calls again and judge every observation
+by the spec, under the profile and with the start-up objects recorded in FILE.
+
+The implementation defaults to the one the counterexample was found on when
+that was native or cmd:... (with its recorded options), else native.
+
+Options:
+${IMPL_HELP}
+  -h, --help             this help
+
+Exit status: 0 conforms now, 1 still diverges, 2 bad input.
+`;
+
+export const replayCommand: Command = {
+  name: 'replay',
+  summary: 'run a saved counterexample again; exit 0 if it now conforms',
+  help,
+  async run(args, io) {
+    const p = parse('replay', args, IMPL_OPTIONS, { min: 1, max: 1, what: 'the counterexample FILE' });
+    if (flag(p, 'help')) {
+      io.out.write(help);
+      return EXIT.ok;
+    }
+    const file = p.positionals[0]!;
+    const c = await readCounterexample(file);
+    if (c.specVersion !== SPEC_VERSION) {
+      println(io.err, `dlmspec: warning: ${file} was judged by spec version ${c.specVersion}; this is version ${SPEC_VERSION}`);
+    }
+    const foundOn = c.impl === 'native' || c.impl.startsWith('cmd:') ? { impl: c.impl, ...(c.implOptions ? { options: c.implOptions } : {}) } : { impl: 'native' };
+    const choice = implChoice(p, foundOn);
+    const impl = openImpl(choice);
+    println(io.out, `replaying ${file} on ${choice.impl} under ${c.profile} (${c.calls.length} calls)`);
+    let finding: Finding | null;
+    try {
+      let info;
+      try {
+        info = await impl.hello();
+      } catch (e) {
+        if ((e as Error).name === 'BuildError') throw e;
+        finding = { step: 0, kind: 'crash', aspect: null, message: `handshake failed: ${(e as Error).message}`, call: null, expected: null, observed: null };
+        return report(finding);
+      }
+      if (JSON.stringify(info.initial) !== JSON.stringify(c.system.initial)) {
+        println(io.err, `dlmspec: warning: ${choice.impl}'s start-up objects differ from the file's; judging with the file's`);
+      }
+      const steps = runSpec(c.profile, c.graph, c.calls, c.system).steps;
+      let outcome;
+      try {
+        outcome = await impl.run(c.graph, c.calls);
+      } catch (e) {
+        if ((e as Error).name === 'BuildError') throw e;
+        outcome = { status: 'protocol-error' as const, observations: [], detail: `implementation failed: ${(e as Error).message}` };
+      }
+      finding = judge(steps, outcome);
+    } catch (e) {
+      throw describeEnvironmentError(e);
+    } finally {
+      await impl.close().catch(() => {});
+    }
+    return report(finding);
+
+    function report(f: Finding | null): number {
+      println(io.out, indent(formatMarkedSequence(c.calls, f?.call ? f.step : null)));
+      println(io.out);
+      if (f === null) {
+        println(io.out, `CONFORMS: ${choice.impl} now agrees with the spec (${c.profile}) on every call`);
+        return EXIT.ok;
+      }
+      const same = f.step === c.finding.step && f.kind === c.finding.kind && f.aspect === c.finding.aspect && f.message === c.finding.message;
+      println(io.out, `DIVERGES: ${same ? 'the recorded finding still holds' : 'a different finding than the one recorded'}`);
+      println(io.out, formatFinding(f));
+      return EXIT.diverges;
+    }
+  },
+};

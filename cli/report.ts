@@ -1,0 +1,54 @@
+/** `dlmspec report`: Markdown, HTML and JUnit XML from a directory of validation results. */
+import { join } from 'node:path';
+import { writeFileAtomic } from '../harness/files.ts';
+import { renderHtml } from '../report/html.ts';
+import { renderJunit } from '../report/junit.ts';
+import { loadReport } from '../report/load.ts';
+import { renderMarkdown } from '../report/markdown.ts';
+import { EXIT, println, type Command } from './command.ts';
+import { flag, parse, str } from './options.ts';
+import { DEFAULT_OUT, displayPath } from './validate.ts';
+
+const help = `Usage: dlmspec report [--in DIR] [--out DIR]
+
+Read the validation results that \`dlmspec validate\` and \`dlmspec check\`
+left in DIR (*.results.json and the counterexamples they name) and write a
+conformance report: a rule x implementation table, every counterexample with
+its C sequence and a diagram of the namespaces at the failing step.
+
+Writes report.md, report.html (self-contained) and junit.xml (for CI).
+
+Options:
+  --in DIR               directory of results (default ${DEFAULT_OUT}/)
+  --out DIR              where to write the report (default: DIR/report)
+  -h, --help             this help
+
+Exit status: 0 written (whatever the verdicts), 2 bad input.
+`;
+
+export const reportCommand: Command = {
+  name: 'report',
+  summary: 'write Markdown, HTML and JUnit XML conformance reports from validation results',
+  help,
+  async run(args, io) {
+    const p = parse('report', args, { in: { type: 'string' }, out: { type: 'string' } }, { min: 0, max: 0, what: '' });
+    if (flag(p, 'help')) {
+      io.out.write(help);
+      return EXIT.ok;
+    }
+    const inDir = str(p, 'in') ?? DEFAULT_OUT;
+    const outDir = str(p, 'out') ?? join(inDir, 'report');
+    // Everything is read and checked before anything is written.
+    const data = await loadReport(inDir);
+    const files: [string, string][] = [
+      ['report.md', renderMarkdown(data)],
+      ['report.html', renderHtml(data)],
+      ['junit.xml', renderJunit(data)],
+    ];
+    for (const [name, text] of files) await writeFileAtomic(join(outDir, name), text);
+    const diverging = data.columns.filter((c) => c.verdict === 'diverges').length;
+    println(io.out, `report of ${data.columns.length} implementation/profile pair(s), ${diverging} diverging:`);
+    for (const [name] of files) println(io.out, `  ${displayPath(join(outDir, name))}`);
+    return EXIT.ok;
+  },
+};

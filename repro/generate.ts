@@ -1,0 +1,262 @@
+/**
+ * A standalone C reproducer of a counterexample: the test DSOs' sources (the
+ * native driver's own generator), a Makefile that builds them with the
+ * native driver's flags, and a main.c that makes the calls and checks every
+ * observation against what the spec expects (dlmspec-repro.h). Needs a C
+ * compiler and make, not Node.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_TUNABLES } from '../adapters/native.ts';
+import { formatCall, type Call } from '../model/call.ts';
+import type { Dso } from '../model/dso.ts';
+import { formatLmid, formatMode } from '../model/mode.ts';
+import type { CallResult, ExpectedObservation, LifecycleEvent, NamespaceView } from '../model/observation.ts';
+import { dsoSource } from '../native/dso-source.ts';
+import { NATIVE_DIR } from '../native/toolchain.ts';
+import { runSpec } from '../spec/run.ts';
+import type { CounterexampleFile } from '../harness/counterexample-file.ts';
+
+const REPRO_DIR = dirname(fileURLToPath(import.meta.url));
+
+/** Marks a directory as written by `dlmspec repro` (it may be written over). */
+export const MARKER = '.dlmspec-repro';
+
+/**
+ * The flags native/build-dsos.ts links a test DSO with. Keep in step with
+ * linkFlags() there; test repro/generate.test.ts compares the two on a built DSO.
+ */
+export function dsoFlags(dso: Dso): string[] {
+  return [
+    '-shared',
+    '-fPIC',
+    '-O0',
+    '-fno-optimize-sibling-calls',
+    '-fplt',
+    ...(dso.libc ? [] : ['-nostdlib']),
+    '-Wl,--no-as-needed',
+    '-Wl,-z,lazy',
+    `-Wl,-soname,${dso.name}`,
+    '-Wl,--enable-new-dtags',
+    "'-Wl,-rpath,$$ORIGIN'",
+    ...(dso.unique ? ['-Wl,-z,unique'] : []),
+    ...(dso.nodelete ? ['-Wl,-z,nodelete'] : []),
+  ];
+}
+
+/** The same texts dlmspec-repro.h prints for an actual observation. */
+export function resultText(r: CallResult): string {
+  switch (r.kind) {
+    case 'handle':
+      return `handle h${r.handle}: ${r.object} in ns ${r.ns}${r.proxy ? ' (proxy)' : ''}`;
+    case 'null':
+      return r.error === null ? 'NULL, no dlerror' : `NULL, dlerror "${r.error}"`;
+    case 'fail':
+      return r.error === null ? 'failure, no dlerror' : `failure, dlerror "${r.error}"`;
+    case 'ok':
+      return '0 (success)';
+    case 'symbol':
+      return `symbol defined in ${r.object} of ns ${r.ns}`;
+    case 'lmid':
+      return `lmid ${r.lmid}`;
+  }
+}
+
+export function namespacesText(views: readonly NamespaceView[]): string {
+  return views.map((v) => `ns${v.ns}=[${v.entries.map((e) => e.object + (e.proxy ? '(proxy)' : '')).join(', ')}]`).join(' ');
+}
+
+const eventKey = (e: LifecycleEvent) => `${e.event} ${e.object}@ns${e.ns}`;
+
+export function eventsText(events: readonly LifecycleEvent[]): string {
+  return `{${events.map(eventKey).sort().join(', ')}}`;
+}
+
+/** A C string literal. */
+export function cString(s: string): string {
+  let out = '"';
+  for (const byte of Buffer.from(s, 'utf8')) {
+    const ch = String.fromCharCode(byte);
+    if (ch === '"' || ch === '\\') out += `\\${ch}`;
+    else if (ch === '\n') out += '\\n';
+    else if (byte < 0x20 || byte >= 0x7f) out += `\\${byte.toString(8).padStart(3, '0')}`;
+    else if (ch === '?') out += '\\?'; // no trigraphs
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+function expectation(i: number, e: ExpectedObservation): string[] {
+  const lines: string[] = [];
+  const order = e.order.map(([a, b]) => `{${cString(eventKey(e.events[a]!))}, ${cString(eventKey(e.events[b]!))}}`);
+  if (order.length > 0) lines.push(`static const char *const order${i}[][2] = {${order.join(', ')}};`);
+  lines.push(
+    `static const struct expect want${i} = {`,
+    `  ${cString(resultText(e.result))},`,
+    `  ${cString(namespacesText(e.namespaces))},`,
+    `  ${cString(eventsText(e.events))},`,
+    `  ${order.length > 0 ? `order${i}, ${order.length}` : 'NULL, 0'},`,
+    '};',
+  );
+  return lines;
+}
+
+function callCode(call: Call, i: number, file: (name: string) => string): string {
+  switch (call.op) {
+    case 'dlopen':
+      return call.caller === undefined
+        ? `void *h${i} = dlopen(${file(call.file)}, ${formatMode(call.mode)});\n  obs_open(${i}, h${i}, &want${i});`
+        : `void *h${i} = caller_dlopen(h${call.caller}, ${file(call.file)}, ${formatMode(call.mode)});\n  obs_open(${i}, h${i}, &want${i});`;
+    case 'dlmopen': {
+      const lmid = formatLmid(call.lmid);
+      return `void *h${i} = dlmopen(${/^-?\d+$/.test(lmid) ? `(Lmid_t)${lmid}` : lmid}, ${file(call.file)}, ${formatMode(call.mode)});\n  obs_open(${i}, h${i}, &want${i});`;
+    }
+    case 'dlclose':
+      return call.caller === undefined
+        ? `int rc${i} = dlclose(h${call.handle});\n  obs_close(${i}, rc${i}, &want${i});`
+        : `int rc${i} = caller_dlclose(h${call.caller}, h${call.handle});\n  obs_close(${i}, rc${i}, &want${i});`;
+    case 'dlsym':
+      return `void *s${i} = dlsym(h${call.handle}, ${cString(call.symbol)});\n  obs_sym(${i}, s${i}, &want${i});`;
+    case 'dlinfo':
+      return `Lmid_t lmid${i} = -1;\n  int rc${i} = dlinfo(h${call.handle}, RTLD_DI_LMID, &lmid${i});\n  obs_info(${i}, rc${i}, lmid${i}, &want${i});`;
+  }
+}
+
+function mainC(c: CounterexampleFile): string {
+  const steps = runSpec(c.profile, c.graph, c.calls, c.system).steps;
+  const system = new Set(c.system.system.map((s) => s.name));
+  const inGraph = new Set(c.graph.dsos.map((d) => d.name));
+  // As the native driver does: test DSOs (and missing files) by path in the DSO directory, the loader's own objects by name.
+  const file = (name: string) => (system.has(name) && !inGraph.has(name) ? cString(name) : `DSO(${cString(name)})`);
+  const f = c.finding;
+  const header = [
+    '/*',
+    ` * dlmspec reproducer: ${c.calls.length} calls under the ${c.profile} profile.`,
+    ` * Found on: ${c.implementation}`,
+    ` * Finding: ${f.kind}${f.aspect ? ` in ${f.aspect}` : ''} at call ${f.step}: ${f.message}`.replace(/\*\//g, '* /'),
+    ' *',
+    ' * After each call the observation is compared with what the dlmspec',
+    ' * specification expects (see dlmspec-repro.h). Build with `make`, run with',
+    ' * `make run`. The calls:',
+    ' */',
+    ...c.calls.map((call, i) => `//   ${formatCall(call, i)}`),
+  ];
+  const body: string[] = [];
+  c.calls.forEach((call, i) => {
+    body.push('', `  BEGIN(${i}, ${cString(formatCall(call, i))});`, `  ${callCode(call, i, file)}`);
+  });
+  return [
+    ...header,
+    '#include "dlmspec-repro.h"',
+    '',
+    '/* What the specification expects after each call. */',
+    ...steps.flatMap((s) => expectation(s.index, s.expected)),
+    '',
+    'int main(int argc, char **argv) {',
+    `  repro_init(argc, argv, ${c.calls.length});`,
+    ...body,
+    '',
+    `  return repro_done(${cString(c.profile)});`,
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** Make's view of a shell word: `$` doubled. */
+const mk = (s: string) => s.replace(/\$/g, '$$$$');
+const shellQuote = (s: string) => (/^[A-Za-z0-9_\-./:=,+@%]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+function makefile(c: CounterexampleFile): string {
+  const dsos = c.graph.dsos;
+  const needed = [...new Set(dsos.flatMap((d) => d.needed))].sort();
+  const o = c.implOptions ?? {};
+  const env = [`GLIBC_TUNABLES=${DEFAULT_TUNABLES}`, ...Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`)];
+  const lines = [
+    '# dlmspec reproducer: `make` builds the test DSOs and the program, `make run` runs it.',
+    '#',
+    '# The DSOs are linked exactly as dlmspec\'s native driver links them. Each one is',
+    '# linked against empty stub objects that only carry the sonames of its DT_NEEDED',
+    '# entries, so dependency cycles and missing files (a DT_NEEDED name with no DSO',
+    '# here) need no special order.',
+    '#',
+    '# Another loader: make run RTLD=/path/to/ld-linux-x86-64.so.2 RTLD_LIBRARY_PATH=/path/to/glibc/lib',
+    '',
+    'CC ?= cc',
+    `RTLD ?= ${mk(o.rtld ?? '')}`,
+    `RTLD_LIBRARY_PATH ?= ${mk(o.libraryPath ?? '')}`,
+    `RUN_ENV ?= ${mk(env.map(shellQuote).join(' '))}`,
+    'CFLAGS_MAIN = -O2 -std=gnu11 -Wall -Wextra',
+    '',
+    `DSOS = ${dsos.map((d) => `lib/${d.name}`).join(' ')}`,
+    '',
+    '.PHONY: all run clean',
+    'all: main $(DSOS)',
+    '',
+    'main: main.c dlmspec-repro.h event.h',
+    '\t$(CC) $(CFLAGS_MAIN) -o $@ main.c',
+    '',
+  ];
+  for (const n of needed) {
+    lines.push(`stubs/${n}:`, '\t@mkdir -p stubs', `\t$(CC) -shared -nostdlib -Wl,-soname,${n} -x c /dev/null -o $@`, '');
+  }
+  for (const d of dsos) {
+    lines.push(
+      `lib/${d.name}: src/${d.name.replace(/\.so$/, '.c')} dso-runtime.h event.h ${d.needed.map((n) => `stubs/${n}`).join(' ')}`.trimEnd(),
+      '\t@mkdir -p lib',
+      // Stubs by path, not -L/-l: the linker records their sonames, and no stub can stand in for libc.
+      `\t$(CC) ${dsoFlags(d).join(' ')} -I. -o $@ $< ${d.needed.map((n) => `stubs/${n}`).join(' ')}`.trimEnd(),
+      '',
+    );
+  }
+  lines.push(
+    '# As the native driver runs: LD_* variables cleared, room for 16 namespaces of libc copies.',
+    'run: all',
+    '\tenv $(foreach v,$(filter LD_%,$(.VARIABLES)),-u $(v)) $(if $(RTLD_LIBRARY_PATH),$(if $(RTLD),,LD_LIBRARY_PATH=$(RTLD_LIBRARY_PATH))) $(RUN_ENV) \\',
+    '\t  $(if $(RTLD),$(RTLD) $(if $(RTLD_LIBRARY_PATH),--library-path $(RTLD_LIBRARY_PATH))) ./main "$(CURDIR)/lib"',
+    '',
+    'clean:',
+    '\trm -rf main lib stubs',
+    '',
+  );
+  return lines.join('\n');
+}
+
+function readme(c: CounterexampleFile): string {
+  return [
+    `# dlmspec reproducer`,
+    '',
+    `${c.calls.length} calls under the \`${c.profile}\` profile; found on ${c.implementation}.`,
+    '',
+    '```c',
+    ...c.calls.map((call, i) => formatCall(call, i)),
+    '```',
+    '',
+    `Finding: ${c.finding.kind}${c.finding.aspect ? ` in ${c.finding.aspect}` : ''} at call ${c.finding.step}.`,
+    '',
+    '- `make` builds the test DSOs into `lib/` and the program `main`;',
+    '- `make run` runs it: each call is printed, then `ok: ...` or the divergence as',
+    '  `expected ... / actual ...`; the exit status is 1 at the first divergence, 0 if',
+    '  every call behaves as the specification expects.',
+    '- `make run RTLD=/path/ld-linux-x86-64.so.2 RTLD_LIBRARY_PATH=/path/lib` runs it under',
+    '  another loader (e.g. a glibc built with the RTLD_SHARED series).',
+    '',
+    '`counterexample.json` is the dlmspec counterexample this was generated from.',
+    '',
+  ].join('\n');
+}
+
+/** Every file of the reproducer, by path relative to its directory. */
+export function reproFiles(c: CounterexampleFile): Map<string, string> {
+  const files = new Map<string, string>();
+  files.set('main.c', mainC(c));
+  files.set('Makefile', makefile(c));
+  files.set('README.md', readme(c));
+  files.set('dlmspec-repro.h', readFileSync(join(REPRO_DIR, 'dlmspec-repro.h'), 'utf8'));
+  files.set('event.h', readFileSync(join(NATIVE_DIR, 'event.h'), 'utf8'));
+  files.set('dso-runtime.h', readFileSync(join(NATIVE_DIR, 'dso-runtime.h'), 'utf8'));
+  for (const d of c.graph.dsos) files.set(`src/${d.name.replace(/\.so$/, '.c')}`, dsoSource(d));
+  files.set('counterexample.json', JSON.stringify(c, null, 2) + '\n');
+  files.set(MARKER, 'written by dlmspec repro; `dlmspec repro --out` may write over this directory\n');
+  return files;
+}
