@@ -172,9 +172,15 @@ static void repro_namespaces(char *buf, const struct repro_walk *w) {
   }
 }
 
+/* Where the last call's error lives: each libc copy keeps its own dlerror()
+   state, so a call made by code in a DSO is read through that DSO's
+   dlmspec_dlerror (NULL: the main program's dlerror). */
+static char *(*repro_err_source)(void);
+
 /* dlerror() with the test DSO directory left out, as the harness reports it. */
 static void repro_take_error(void) {
-  const char *e = dlerror();
+  const char *e = repro_err_source ? repro_err_source() : dlerror();
+  repro_err_source = NULL;
   repro_has_err = e != NULL;
   repro_err[0] = 0;
   if (!e) return;
@@ -286,7 +292,14 @@ REPRO_FN void repro_init(int argc, char **argv, int ncalls) {
 /* Before each call: print it, and clear any stale dlerror() message. */
 REPRO_FN void BEGIN(int index, const char *text) {
   printf("[%d] %s\n", index, text);
+  repro_err_source = NULL;
   dlerror();
+}
+
+/* The caller DSO's own dlerror(), cleared, as the error source of its call. */
+static void repro_use_caller_errors(void *h) {
+  repro_err_source = (char *(*)(void))dlsym(h, "dlmspec_dlerror");
+  if (repro_err_source) repro_err_source();
 }
 
 /* Code in the DSO of `h` calls dlopen/dlclose (the loader sees that caller). */
@@ -296,7 +309,7 @@ REPRO_FN void *caller_dlopen(void *h, const char *file, int mode) {
     printf("    repro: the caller has no dlmspec_dlopen entry point\n");
     exit(2);
   }
-  dlerror();
+  repro_use_caller_errors(h);
   return fn(file, mode);
 }
 
@@ -306,7 +319,7 @@ REPRO_FN int caller_dlclose(void *h, void *handle) {
     printf("    repro: the caller has no dlmspec_dlclose entry point\n");
     exit(2);
   }
-  dlerror();
+  repro_use_caller_errors(h);
   return fn(handle);
 }
 
