@@ -1,0 +1,123 @@
+/**
+ * Spec throughput: calls/s through `runSpec` followed by `checkInvariants`
+ * (every invariant after every step), on pre-generated sequences over small
+ * graphs (10 DSOs) and a large one (1,000 DSOs, `largeGraph`). Generation
+ * time is excluded from the throughput and reported on its own; the spec
+ * alone and the invariant checks alone are shown too.
+ *
+ *   npx tsx bench/spec.ts [--seconds S] [--sequences N]
+ *
+ * Target: >= 100,000 calls/s on small graphs, invariants included.
+ * Profile with: node --cpu-prof --import tsx bench/spec.ts --seconds 5
+ */
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import fc from 'fast-check';
+import { arbAbstractCall, arbScenario, concretize, type Scenario } from '../generators/calls.ts';
+import { largeGraph } from '../generators/graph.ts';
+import { checkInvariants } from '../spec/invariants.ts';
+import { PROFILES, type Profile } from '../spec/profile.ts';
+import { runSpec, type SpecRun } from '../spec/run.ts';
+
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '3' }, sequences: { type: 'string', default: '500' } },
+});
+const seconds = Number(values.seconds);
+const count = Number(values.sequences);
+const SEED = 20261127;
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+interface Workload {
+  readonly name: string;
+  readonly profile: Profile;
+  readonly scenarios: readonly Scenario[];
+  readonly generationMs: number;
+}
+
+function timed<T>(f: () => T): [T, number] {
+  const t = performance.now();
+  const v = f();
+  return [v, performance.now() - t];
+}
+
+function smallWorkload(profile: Profile): Workload {
+  const [scenarios, ms] = timed(() =>
+    fc.sample(arbScenario({ profile, minDsos: 10, maxDsos: 10, maxCalls: 16 }), { numRuns: count, seed: SEED }),
+  );
+  return { name: 'small (10 DSOs)', profile, scenarios, generationMs: ms };
+}
+
+function largeWorkload(profile: Profile): Workload {
+  const [scenarios, ms] = timed(() => {
+    const graph = largeGraph(1000);
+    const abstract = fc.sample(fc.array(arbAbstractCall, { minLength: 16, maxLength: 16 }), { numRuns: Math.max(10, Math.round(count / 25)), seed: SEED });
+    return abstract.map((a) => ({ graph, calls: concretize(profile, graph, a) }));
+  });
+  return { name: 'large (1,000 DSOs)', profile, scenarios, generationMs: ms };
+}
+
+interface Measure {
+  readonly calls: number;
+  /** Wall-clock milliseconds. */
+  readonly ms: number;
+  /** CPU milliseconds of this process (user + system): less sensitive to a busy machine. */
+  readonly cpuMs: number;
+}
+
+/** Repeat `work` over all scenarios (at least once) for about `seconds`. */
+function measure(w: Workload, work: (s: Scenario) => void): Measure {
+  const perRound = w.scenarios.reduce((n, s) => n + s.calls.length, 0);
+  for (const s of w.scenarios.slice(0, 20)) work(s); // warm-up
+  let calls = 0;
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  let now = start;
+  while (now - start < seconds * 1000) {
+    for (const s of w.scenarios) work(s);
+    calls += perRound;
+    now = performance.now();
+  }
+  const used = process.cpuUsage(cpu);
+  return { calls, ms: now - start, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/** Calls per CPU second (wall-clock rate in parentheses). */
+const rate = (m: Measure) => `${fmt((m.calls / m.cpuMs) * 1000)} (${fmt((m.calls / m.ms) * 1000)})`;
+
+const rows: string[][] = [];
+for (const profile of PROFILES) {
+  for (const w of [smallWorkload(profile), largeWorkload(profile)]) {
+    const calls = w.scenarios.reduce((n, s) => n + s.calls.length, 0);
+    const runs: SpecRun[] = w.scenarios.map((s) => runSpec(profile, s.graph, s.calls));
+    const both = measure(w, (s) => {
+      const run = runSpec(profile, s.graph, s.calls);
+      checkInvariants(run.ctx, run.steps);
+    });
+    const specOnly = measure(w, (s) => runSpec(profile, s.graph, s.calls));
+    let i = 0;
+    const invOnly = measure(w, () => {
+      const run = runs[i++ % runs.length] as SpecRun;
+      checkInvariants(run.ctx, run.steps);
+    });
+    rows.push([
+      w.name,
+      profile,
+      `${w.scenarios.length} seq / ${calls} calls`,
+      rate(both),
+      rate(specOnly),
+      rate(invOnly),
+      `${fmt(w.generationMs)} ms (${fmt((calls / w.generationMs) * 1000)} calls/s)`,
+    ]);
+  }
+}
+
+const header = ['graphs', 'profile', 'workload', 'spec+invariants', 'spec only', 'invariants only', 'generation (excluded)'];
+const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] as string).length)));
+const line = (cells: string[]) => `| ${cells.map((x, c) => x.padEnd(widths[c] as number)).join(' | ')} |`;
+const immerBuild = process.env.NODE_ENV === 'production' ? 'production' : 'development';
+console.log(`dlmspec spec throughput: calls per CPU second (wall-clock in parentheses); ${seconds} s per measurement;`);
+console.log(`node ${process.version}, NODE_ENV=${process.env.NODE_ENV ?? '(unset)'} (immer ${immerBuild} build), load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs`);
+console.log(line(header));
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const r of rows) console.log(line(r));
+console.log('Target: >= 100,000 calls/s spec+invariants on small graphs.');

@@ -1,0 +1,122 @@
+/**
+ * CONFORMANCE.md is the rule catalogue; this suite keeps it honest:
+ * - every rule ID of the catalogue is checked by at least one test, and the
+ *   catalogue's "Checked by" cell names exactly the test files that cite it;
+ * - every ID a test cites, every ID in `INVARIANTS`, and every rule ID the
+ *   spec's code cites is in the catalogue.
+ * Citing convention (see the top of CONFORMANCE.md): a test cites a rule by
+ * writing `[ID]` in its name (or its describe's name); the invariant suite
+ * names one test per `INVARIANTS` entry as `[${inv.id}] ...`.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { INVARIANTS } from '../spec/invariants.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Never scanned: dependencies, generated output; directories whose name starts with a dot are skipped too. */
+const SKIP = new Set(['node_modules', 'dist', 'out', 'report']);
+
+/** Rule IDs: NS1, MODE3, S13, INV-SINGLE-MASTER, ... */
+const ID = String.raw`(?:[A-Z]+[0-9]+|INV(?:-[A-Z]+)+)`;
+const CITED = new RegExp(String.raw`\[(${ID})\]`, 'g');
+/** The spec code cites rules bare, in comments and strings ("S4:", "(LOAD4)"). */
+const BARE = new RegExp(String.raw`\b(${ID})\b`, 'g');
+
+export interface CatalogueRow {
+  readonly id: string;
+  readonly profiles: string;
+  readonly checkedBy: readonly string[];
+  readonly line: number;
+}
+
+/** The rule rows of CONFORMANCE.md: table rows whose first cell is an ID. */
+export function parseCatalogue(text: string): CatalogueRow[] {
+  const rows: CatalogueRow[] = [];
+  const first = new RegExp(String.raw`^\|\s*(${ID})\s*\|`);
+  text.split('\n').forEach((line, i) => {
+    const m = first.exec(line);
+    if (m === null) return;
+    const cells = line.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim()); // \| is a pipe inside a cell
+    const checked = cells[cells.length - 1] ?? '';
+    rows.push({
+      id: m[1] as string,
+      profiles: cells[2] ?? '',
+      checkedBy: [...checked.matchAll(/`([^`]+\.test\.ts)`/g)].map((x) => x[1] as string).sort(),
+      line: i + 1,
+    });
+  });
+  return rows;
+}
+
+function walk(dir: string, keep: (path: string) => boolean, out: string[] = []): string[] {
+  for (const d of readdirSync(dir, { withFileTypes: true })) {
+    if (SKIP.has(d.name) || d.name.startsWith('.')) continue;
+    const p = join(dir, d.name);
+    if (d.isDirectory()) walk(p, keep, out);
+    else if (keep(p)) out.push(p);
+  }
+  return out;
+}
+
+/** test file (relative to the repository) -> the IDs it cites. */
+export function citations(): Map<string, Set<string>> {
+  const cites = new Map<string, Set<string>>();
+  const self = fileURLToPath(import.meta.url);
+  // This file is the checker: its own text mentions the marker and cites nothing.
+  for (const file of walk(ROOT, (p) => p.endsWith('.test.ts') && p !== self)) {
+    const text = readFileSync(file, 'utf8');
+    const ids = new Set([...text.matchAll(CITED)].map((m) => m[1] as string));
+    // The invariant suite names its tests from INVARIANTS (`[${inv.id}] ...`).
+    if (text.includes('[${inv.id}]')) for (const inv of INVARIANTS) ids.add(inv.id);
+    if (ids.size > 0) cites.set(relative(ROOT, file), ids);
+  }
+  return cites;
+}
+
+const catalogue = parseCatalogue(readFileSync(join(ROOT, 'CONFORMANCE.md'), 'utf8'));
+const ids = new Set(catalogue.map((r) => r.id));
+const cites = citations();
+const citedBy = (id: string) => [...cites].filter(([, s]) => s.has(id)).map(([f]) => f).sort();
+
+describe('rule catalogue (CONFORMANCE.md)', () => {
+  test('lists each rule once, with its profiles', () => {
+    expect(catalogue.length).toBeGreaterThan(40);
+    const dup = catalogue.filter((r, i) => catalogue.findIndex((x) => x.id === r.id) !== i).map((r) => `${r.id} (line ${r.line})`);
+    expect(dup, 'rule IDs listed twice').toEqual([]);
+    const bad = catalogue.filter((r) => !['glibc', 'rtld-shared', 'both'].includes(r.profiles)).map((r) => `${r.id}: "${r.profiles}"`);
+    expect(bad, 'the Profiles cell must be glibc, rtld-shared or both').toEqual([]);
+  });
+
+  test('every rule is checked by at least one test that cites it as [ID]', () => {
+    const unchecked = catalogue.filter((r) => citedBy(r.id).length === 0).map((r) => r.id);
+    expect(unchecked, 'rules no test cites').toEqual([]);
+  });
+
+  test('every "Checked by" cell names exactly the test files citing the rule', () => {
+    const wrong = catalogue
+      .filter((r) => JSON.stringify(r.checkedBy) !== JSON.stringify(citedBy(r.id)))
+      .map((r) => `${r.id} (line ${r.line}): write ${citedBy(r.id).map((f) => `\`${f}\``).join(', ')}`);
+    expect(wrong, 'stale "Checked by" cells').toEqual([]);
+  });
+
+  test('every ID a test cites is in the catalogue', () => {
+    const unknown = [...cites].flatMap(([file, s]) => [...s].filter((id) => !ids.has(id)).map((id) => `${id} in ${file}`));
+    expect(unknown, 'cited IDs missing from CONFORMANCE.md').toEqual([]);
+  });
+
+  test('every invariant of spec/invariants.ts is in the catalogue', () => {
+    expect(INVARIANTS.map((i) => i.id).filter((id) => !ids.has(id))).toEqual([]);
+  });
+
+  test('every rule ID the spec code cites is in the catalogue', () => {
+    const unknown: string[] = [];
+    for (const file of walk(join(ROOT, 'spec'), (p) => p.endsWith('.ts'))) {
+      for (const m of readFileSync(file, 'utf8').matchAll(BARE)) {
+        if (!ids.has(m[1] as string)) unknown.push(`${m[1]} in ${relative(ROOT, file)}`);
+      }
+    }
+    expect([...new Set(unknown)]).toEqual([]);
+  });
+});
