@@ -31,8 +31,23 @@ export function rtldName(system: readonly SystemObject[]): string | undefined {
   return system.find((s) => s.rtld)?.name;
 }
 
+/** Per world: what each name opens (the world never changes during a run). */
+const infoCache = new WeakMap<World, Map<string, ObjectInfo | undefined>>();
+
 /** The object a file name opens, or undefined when no such file exists. */
 export function objectInfo(ctx: SpecContext, name: string): ObjectInfo | undefined {
+  let cache = infoCache.get(ctx.world);
+  if (cache === undefined) {
+    cache = new Map();
+    infoCache.set(ctx.world, cache);
+  }
+  if (cache.has(name)) return cache.get(name);
+  const info = readObject(ctx, name);
+  cache.set(name, info);
+  return info;
+}
+
+function readObject(ctx: SpecContext, name: string): ObjectInfo | undefined {
   const dso = ctx.world.graph.dsos.find((d) => d.name === name);
   if (dso !== undefined) {
     return {

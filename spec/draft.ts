@@ -1,12 +1,38 @@
-import type { Draft } from 'immer';
+import { original, type Draft } from 'immer';
 import type { Entry, LoaderState } from '../model/state.ts';
 
 /** Helpers on an immer draft of the loader state; used only inside `produce`. */
 export type StateDraft = Draft<LoaderState>;
 
-/** A failure that rolls the whole call back (thrown inside `produce`, which discards the draft). */
-export class LoadError extends Error {
-  override readonly name = 'LoadError';
+/**
+ * A failure that rolls the whole call back (thrown inside `produce`, which
+ * discards the draft). Not an Error: it is control flow, and a stack trace
+ * per failed dlopen would dominate the spec's run time.
+ */
+export class LoadError {
+  constructor(readonly message: string) {}
+}
+
+/**
+ * Object name -> entry id, per namespace, for one draft. Built from the base
+ * state on first use and kept up to date by appendEntry (entries are only
+ * added while a call loads), so lookups never walk the draft.
+ */
+const indexes = new WeakMap<StateDraft, Map<number, Map<string, number>>>();
+
+function nameIndex(draft: StateDraft, ns: number): Map<string, number> {
+  let perNs = indexes.get(draft);
+  if (perNs === undefined) {
+    perNs = new Map();
+    indexes.set(draft, perNs);
+  }
+  let index = perNs.get(ns);
+  if (index === undefined) {
+    const base = original(draft) as LoaderState;
+    index = new Map((base.namespaces[ns] ?? []).map((id) => [(base.entries[id] as Entry).object, id]));
+    perNs.set(ns, index);
+  }
+  return index;
 }
 
 export function draftEntry(draft: StateDraft, id: number): Draft<Entry> {
@@ -16,11 +42,8 @@ export function draftEntry(draft: StateDraft, id: number): Draft<Entry> {
 }
 
 export function draftFind(draft: StateDraft, ns: number, object: string): Draft<Entry> | undefined {
-  for (const id of draft.namespaces[ns] ?? []) {
-    const e = draftEntry(draft, id);
-    if (e.object === object) return e;
-  }
-  return undefined;
+  const id = nameIndex(draft, ns).get(object);
+  return id === undefined ? undefined : draftEntry(draft, id);
 }
 
 /** Append a new entry to a namespace list (glibc: _dl_new_object + _dl_add_to_namespace_list). */
@@ -34,6 +57,7 @@ export function appendEntry(
   const list = draft.namespaces[fields.ns];
   if (list === undefined) throw new Error(`internal: no namespace ${fields.ns}`);
   list.push(id);
+  nameIndex(draft, fields.ns).set(fields.object, id);
   return draftEntry(draft, id);
 }
 
