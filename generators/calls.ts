@@ -101,11 +101,11 @@ export interface ScenarioOptions extends GraphOptions {
 /** Graph and concrete call sequence, valid on a real loader under the spec of `profile`. */
 export function arbScenario(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
   const calls = fc.array(arbAbstractCall, { minLength: 1, maxLength: opts.maxCalls ?? 12 });
-  // Sometimes fill most namespaces first, so that exhaustion (NS2) and reuse (NS1) are reached.
-  const crowd = fc.array(fc.record({ op: fc.constant('dlmopen' as const), lmid: fc.constant({ raw: LM_ID_NEWLM }), file: fc.nat(FILE_PICKS - 2), mode: fc.constant(RTLD_NOW) }), {
-    minLength: 12,
-    maxLength: 16,
-  });
+  // Sometimes fill most namespaces first, so that exhaustion (NS2) and reuse
+  // (NS1) are reached. Lengths are uniform up to 20 (size 'max'), and the
+  // prefix can shrink away entirely when a failure does not need it.
+  const newlm = fc.record({ op: fc.constant('dlmopen' as const), lmid: fc.constant({ raw: LM_ID_NEWLM }), file: fc.nat(FILE_PICKS - 2), mode: fc.constant(RTLD_NOW) });
+  const crowd = fc.array(newlm, { minLength: 0, maxLength: 20, size: 'max' });
   const abstract = fc.oneof({ weight: 19, arbitrary: calls }, { weight: 1, arbitrary: fc.tuple(crowd, calls).map(([a, b]) => [...a, ...b]) });
   return fc
     .tuple(arbGraph(opts), abstract)
