@@ -65,8 +65,8 @@ export function handleEntry(state: LoaderState, handle: number): Entry | undefin
 /** The lowest call index whose handle is this entry: how observations name it. */
 export function canonicalHandle(state: LoaderState, entryId: number): number {
   let best = Infinity;
-  for (const [k, id] of Object.entries(state.handles)) {
-    if (id === entryId && Number(k) < best) best = Number(k);
+  for (const k in state.handles) {
+    if (state.handles[k as unknown as number] === entryId && Number(k) < best) best = Number(k);
   }
   if (best === Infinity) throw new Error(`internal: entry ${entryId} has no handle`);
   return best;

@@ -1,7 +1,8 @@
-import { produce } from 'immer';
+import { castDraft } from 'immer';
 import type { LifecycleEvent } from '../model/observation.ts';
 import type { Entry, LoaderState } from '../model/state.ts';
 import { objectInfo, type SpecContext } from './context.ts';
+import { produce } from './draft.ts';
 import { eventOrder } from './graph-order.ts';
 import * as msg from './messages.ts';
 import { unchanged, type Outcome } from './open.ts';
@@ -12,11 +13,27 @@ export function dlclose(ctx: SpecContext, state: LoaderState, entry: Entry): Out
   if (entry.nodelete) return unchanged(state, { kind: 'ok' });
   // CLOSE4: closing an entry nobody holds open.
   if (entry.openCount === 0) return unchanged(state, { kind: 'fail', error: msg.notOpen(entry.object) });
-  const counted = produce(state, (draft) => {
-    draft.entries[entry.id]!.openCount -= 1;
+  const closed = state.entries[entry.id] as Entry;
+  const entries: Record<number, Entry> = { ...state.entries, [entry.id]: { ...closed, openCount: closed.openCount - 1 } };
+  // Only the last close of an entry that is not a start-up entry runs the close worker.
+  const collects = entry.openCount === 1 && !entry.startup;
+  const dead = collects ? garbage(entries, state.namespaces[entry.ns] ?? []) : [];
+  for (const e of dead) delete entries[e.id];
+  // CLOSE3: destructors of the real test entries being unloaded, dependents first
+  // (the order reads only DT_NEEDED and proxy links, which the count does not change).
+  const dying = dead.filter((e) => e.kind === 'real' && objectInfo(ctx, e.object)?.test === true);
+  const events: LifecycleEvent[] = dying.map((e) => ({ event: 'dtor', object: e.object, ns: e.ns }));
+  const order = eventOrder(state, events, dying.map((e) => e.id));
+  // One produce for the whole call, the changed parts replaced whole (see StateChanges in spec/draft.ts).
+  const next = produce(state, (draft) => {
+    draft.entries = castDraft(entries);
+    if (!collects) return;
+    const gone = new Set(dead.map((e) => e.id));
+    const namespaces = [...state.namespaces];
+    namespaces[entry.ns] = (state.namespaces[entry.ns] ?? []).filter((id) => !gone.has(id));
+    draft.namespaces = castDraft(namespaces);
   });
-  if (entry.openCount > 1 || entry.startup) return unchanged(counted, { kind: 'ok' });
-  return collect(ctx, counted, entry.ns);
+  return { state: next, result: { kind: 'ok' }, events, order };
 }
 
 /**
@@ -25,25 +42,15 @@ export function dlclose(ctx: SpecContext, state: LoaderState, entry: Entry): Out
  * not reachable from a root through DT_NEEDED is unloaded, cycles included.
  * Proxies are swept like any entry but unload nothing in namespace 0 (S6).
  */
-function collect(ctx: SpecContext, state: LoaderState, ns: number): Outcome {
-  const list = (state.namespaces[ns] ?? []).map((id) => state.entries[id] as Entry);
+function garbage(entries: Readonly<Record<number, Entry>>, ids: readonly number[]): Entry[] {
+  const list = ids.map((id) => entries[id] as Entry);
   const live = new Set<number>();
   const stack = list.filter((e) => e.openCount > 0 || e.nodelete || e.startup).map((e) => e.id);
   while (stack.length > 0) {
     const id = stack.pop() as number;
     if (live.has(id)) continue;
     live.add(id);
-    for (const d of (state.entries[id] as Entry).deps) if (!live.has(d)) stack.push(d);
+    for (const d of (entries[id] as Entry).deps) if (!live.has(d)) stack.push(d);
   }
-  const dead = list.filter((e) => !live.has(e.id));
-  // CLOSE3: destructors of the real test entries being unloaded, dependents first.
-  const dying = dead.filter((e) => e.kind === 'real' && objectInfo(ctx, e.object)?.test === true);
-  const events: LifecycleEvent[] = dying.map((e) => ({ event: 'dtor', object: e.object, ns: e.ns }));
-  const order = eventOrder(state, events, dying.map((e) => e.id));
-  const gone = new Set(dead.map((e) => e.id));
-  const next = produce(state, (draft) => {
-    draft.namespaces[ns] = (draft.namespaces[ns] ?? []).filter((id) => !gone.has(id));
-    for (const id of gone) delete draft.entries[id];
-  });
-  return { state: next, result: { kind: 'ok' }, events, order };
+  return list.filter((e) => !live.has(e.id));
 }

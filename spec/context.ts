@@ -1,4 +1,5 @@
 import type { SystemObject } from '../model/dso.ts';
+import type { DsoGraph } from '../model/graph.ts';
 import type { World } from '../model/state.ts';
 import { RTLD_ISOLATE, RTLD_SHARED } from '../model/mode.ts';
 import type { Profile } from './profile.ts';
@@ -31,39 +32,68 @@ export function rtldName(system: readonly SystemObject[]): string | undefined {
   return system.find((s) => s.rtld)?.name;
 }
 
-/** Per world: what each name opens (the world never changes during a run). */
-const infoCache = new WeakMap<World, Map<string, ObjectInfo | undefined>>();
+/**
+ * What each name opens, indexed once per graph and system: both are read-only
+ * data that never change once built (and a run builds a new world object
+ * around the same graph and system, so the index is keyed by those two).
+ */
+const infoIndexes = new WeakMap<DsoGraph, WeakMap<readonly SystemObject[], ReadonlyMap<string, ObjectInfo>>>();
+/** The world looked up last and its index: a run asks about one world thousands of times in a row. */
+let lastWorld: World | undefined;
+let lastIndex: ReadonlyMap<string, ObjectInfo> = new Map();
 
 /** The object a file name opens, or undefined when no such file exists. */
 export function objectInfo(ctx: SpecContext, name: string): ObjectInfo | undefined {
-  let cache = infoCache.get(ctx.world);
-  if (cache === undefined) {
-    cache = new Map();
-    infoCache.set(ctx.world, cache);
+  if (ctx.world !== lastWorld) {
+    lastIndex = infoIndex(ctx.world);
+    lastWorld = ctx.world;
   }
-  if (cache.has(name)) return cache.get(name);
-  const info = readObject(ctx, name);
-  cache.set(name, info);
-  return info;
+  return lastIndex.get(name);
 }
 
-function readObject(ctx: SpecContext, name: string): ObjectInfo | undefined {
-  const dso = ctx.world.graph.dsos.find((d) => d.name === name);
-  if (dso !== undefined) {
-    return {
-      name,
-      needed: dso.libc ? [...dso.needed, libcName(ctx.world.system)] : dso.needed,
+function infoIndex({ graph, system }: World): ReadonlyMap<string, ObjectInfo> {
+  let perSystem = infoIndexes.get(graph);
+  if (perSystem === undefined) {
+    perSystem = new WeakMap();
+    infoIndexes.set(graph, perSystem);
+  }
+  let index = perSystem.get(system);
+  if (index === undefined) {
+    index = buildInfoIndex(graph, system);
+    perSystem.set(system, index);
+  }
+  return index;
+}
+
+/**
+ * A test DSO of the graph first, else a system object; the first of each
+ * name wins. The main program and the vdso are not files: nothing opens them.
+ */
+function buildInfoIndex(graph: DsoGraph, system: readonly SystemObject[]): ReadonlyMap<string, ObjectInfo> {
+  const index = new Map<string, ObjectInfo>();
+  const libc = libcName(system);
+  const taken = new Set<string>();
+  for (const dso of graph.dsos) {
+    if (taken.has(dso.name)) continue;
+    taken.add(dso.name);
+    index.set(dso.name, {
+      name: dso.name,
+      needed: dso.libc ? [...dso.needed, libc] : dso.needed,
       unique: dso.unique,
       nodelete: dso.nodelete,
       rtld: false,
       test: true,
       symbols: dso.symbols,
       undefinedSymbol: dso.undefinedSymbol,
-    };
+    });
   }
-  const sys = ctx.world.system.find((s) => s.name === name);
-  if (sys === undefined || sys.name === '<main>' || sys.name.startsWith('linux-vdso')) return undefined;
-  return { name, needed: sys.needed, unique: sys.unique, nodelete: false, rtld: sys.rtld, test: false, symbols: [], undefinedSymbol: undefined };
+  for (const sys of system) {
+    if (taken.has(sys.name)) continue;
+    taken.add(sys.name);
+    if (sys.name === '<main>' || sys.name.startsWith('linux-vdso')) continue;
+    index.set(sys.name, { name: sys.name, needed: sys.needed, unique: sys.unique, nodelete: false, rtld: sys.rtld, test: false, symbols: [], undefinedSymbol: undefined });
+  }
+  return index;
 }
 
 /**

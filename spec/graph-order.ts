@@ -1,22 +1,101 @@
 import type { LifecycleEvent } from '../model/observation.ts';
 import type { LoaderState } from '../model/state.ts';
 
-/** Entry ids reachable from `from` through DT_NEEDED edges and proxy->master links (inclusive). */
-export function reachable(state: LoaderState, from: number): Set<number> {
-  const seen = new Set<number>([from]);
-  const stack = [from];
-  while (stack.length > 0) {
-    const e = state.entries[stack.pop() as number];
-    if (e === undefined) continue;
-    const next = e.master === null ? e.deps : [...e.deps, e.master];
-    for (const d of next) {
-      if (!seen.has(d)) {
-        seen.add(d);
-        stack.push(d);
+/** The links out of an entry: DT_NEEDED edges, then the proxy->master link (none for an entry the state lacks). */
+function links(state: LoaderState, id: number): readonly number[] {
+  const e = state.entries[id];
+  if (e === undefined) return [];
+  return e.master === null ? e.deps : [...e.deps, e.master];
+}
+
+/** Entry id -> a number: an array for the ids a state numbers (below its nextId), a map for any other. */
+class Numbering {
+  private readonly dense: Int32Array; // the number + 1; 0 for none
+  private other: Map<number, number> | undefined;
+  constructor(ids: number) {
+    this.dense = new Int32Array(ids);
+  }
+  get(id: number): number | undefined {
+    if (id >= 0 && id < this.dense.length && Number.isInteger(id)) {
+      const n = this.dense[id]!;
+      return n === 0 ? undefined : n - 1;
+    }
+    return this.other?.get(id);
+  }
+  set(id: number, n: number): void {
+    if (id >= 0 && id < this.dense.length && Number.isInteger(id)) this.dense[id] = n + 1;
+    else (this.other ??= new Map()).set(id, n);
+  }
+}
+
+/** The strongly connected components of the entries reachable from some roots (see `components`). */
+interface Components {
+  /** Entries are numbered in the order they are first reached. */
+  readonly local: Numbering;
+  /** The links out of each entry (entry ids). */
+  readonly targets: readonly (readonly number[])[];
+  /** The component of each entry: components are numbered in the order they complete. */
+  readonly component: readonly number[];
+  /** The entries in the order their components completed. */
+  readonly completed: readonly number[];
+  readonly count: number;
+}
+
+/**
+ * The entries reachable from `roots` through `links`, grouped into strongly
+ * connected components (Tarjan's algorithm, iterative). A component completes
+ * after every component it reaches, so those have lower numbers.
+ */
+function components(state: LoaderState, roots: readonly number[]): Components {
+  const local = new Numbering(state.nextId);
+  const targets: (readonly number[])[] = [];
+  const low: number[] = [];
+  const component: number[] = [];
+  const completed: number[] = [];
+  let count = 0;
+  const open: number[] = []; // Tarjan's stack: entries reached whose component is not complete yet
+  const path: number[] = []; // the depth-first path, and the next link to follow of each entry on it
+  const next: number[] = [];
+  for (const root of roots) {
+    if (local.get(root) !== undefined) continue;
+    for (let reached: number | undefined = root; reached !== undefined || path.length > 0; ) {
+      if (reached !== undefined) {
+        const v = targets.length;
+        local.set(reached, v);
+        targets.push(links(state, reached));
+        low.push(v);
+        component.push(-1);
+        open.push(v);
+        path.push(v);
+        next.push(0);
+        reached = undefined;
       }
+      const v = path[path.length - 1]!;
+      const i = next[next.length - 1]!;
+      if (i < targets[v]!.length) {
+        next[next.length - 1] = i + 1;
+        const to = targets[v]![i]!;
+        const w = local.get(to);
+        if (w === undefined) reached = to;
+        else if (component[w] === -1) low[v] = Math.min(low[v]!, w); // w is still open
+        continue;
+      }
+      path.pop();
+      next.pop();
+      const parent = path[path.length - 1];
+      if (parent !== undefined) low[parent] = Math.min(low[parent]!, low[v]!);
+      if (low[v] !== v) continue;
+      // v is the first entry of its component: the component is everything above it on the stack.
+      let w: number;
+      do {
+        w = open.pop()!;
+        component[w] = count;
+        completed.push(w);
+      } while (w !== v);
+      count++;
     }
   }
-  return seen;
+  return { local, targets, component, completed, count };
 }
 
 /**
@@ -27,24 +106,55 @@ export function reachable(state: LoaderState, from: number): Set<number> {
  * order unspecified around cycles, and on glibc 2.36 an object in a cycle was
  * seen to construct before a leaf it reaches through that cycle (see
  * CONFORMANCE.md, LOAD3). `ids[i]` is the entry of `events[i]`.
+ *
+ * "i depends on j" is: j's entry is reachable from i's through DT_NEEDED
+ * edges and proxy->master links; "i is on a cycle" is: one of its DT_NEEDED
+ * entries reaches it back. Both are read off the strongly connected
+ * components of the graph reachable from the events' entries, computed once:
+ * per component, the set of events it reaches (a bit set over event indices).
  */
 export function eventOrder(
   state: LoaderState,
   events: readonly LifecycleEvent[],
   ids: readonly number[],
 ): Array<[number, number]> {
-  const reach = ids.map((id) => reachable(state, id));
-  const onCycle = ids.map((id) => (state.entries[id]?.deps ?? []).some((d) => reachable(state, d).has(id)));
+  const k = ids.length;
+  if (k < 2) return []; // a constraint needs two events
+  const { local, targets, component, completed, count } = components(state, ids);
+  const words = (k + 31) >>> 5;
+  // reaches[c]: the events whose entry component c reaches (itself included).
+  const reaches = new Uint32Array(count * words);
+  const at = ids.map((id) => component[local.get(id)!]!);
+  at.forEach((c, j) => {
+    reaches[c * words + (j >>> 5)]! |= 1 << (j & 31);
+  });
+  // Components complete after every component they reach: one pass in completion order suffices.
+  for (const v of completed) {
+    const c = component[v]!;
+    for (const to of targets[v]!) {
+      const d = component[local.get(to)!]!;
+      if (d !== c) for (let x = 0; x < words; x++) reaches[c * words + x]! |= reaches[d * words + x]!;
+    }
+  }
+  const onCycle = ids.map((id, i) => (state.entries[id]?.deps ?? []).some((d) => component[local.get(d)!] === at[i]));
+  const free = new Uint32Array(words); // the events on no cycle
+  onCycle.forEach((cycle, j) => {
+    if (!cycle) free[j >>> 5]! |= 1 << (j & 31);
+  });
   const order: Array<[number, number]> = [];
-  for (let i = 0; i < ids.length; i++) {
-    for (let j = 0; j < ids.length; j++) {
-      if (i === j || onCycle[i] || onCycle[j]) continue;
-      const iNeedsJ = reach[i]!.has(ids[j]!);
-      const jNeedsI = reach[j]!.has(ids[i]!);
-      if (!iNeedsJ || jNeedsI) continue; // no one-way dependency of i on j
-      const ev = events[i]!.event;
-      // i depends on j: ctor(j) before ctor(i); dtor(i) before dtor(j).
-      order.push(ev === 'ctor' ? [j, i] : [i, j]);
+  for (let i = 0; i < k; i++) {
+    if (onCycle[i]) continue;
+    const ev = events[i]!.event;
+    // The events j that i depends on, ascending: the bits of reaches[at[i]] among free events.
+    for (let w = 0; w < words; w++) {
+      for (let bits = reaches[at[i]! * words + w]! & free[w]!; bits !== 0; bits &= bits - 1) {
+        const j = (w << 5) | (31 - Math.clz32(bits & -bits));
+        if (j === i) continue;
+        const jNeedsI = (reaches[at[j]! * words + (i >>> 5)]! & (1 << (i & 31))) !== 0;
+        if (jNeedsI) continue; // no one-way dependency of i on j
+        // i depends on j: ctor(j) before ctor(i); dtor(i) before dtor(j).
+        order.push(ev === 'ctor' ? [j, i] : [i, j]);
+      }
     }
   }
   return order;

@@ -9,23 +9,28 @@ import type { Entry, LoaderState } from '../model/state.ts';
  * start-up entries of namespace 0, their DT_NEEDED resolved among themselves.
  */
 export function initialState(system: readonly SystemObject[], initial: readonly NamespaceView[]): LoaderState {
-  const entries: Record<number, Entry> = {};
   const namespaces: number[][] = Array.from({ length: DL_NNS }, () => []);
-  let nextId = 0;
+  const loaded: { id: number; object: string; ns: number }[] = [];
+  // Entries by namespace and object name, in id order; DT_NEEDED by object name (the first system object of a name).
+  const byName = new Map<string, number[]>();
+  const neededOf = new Map<string, readonly string[]>();
+  for (const s of system) if (!neededOf.has(s.name)) neededOf.set(s.name, s.needed);
   for (const view of initial) {
     for (const { object, proxy } of view.entries) {
       if (proxy) throw new Error(`initial state: ${object} in namespace ${view.ns} is a proxy`);
-      entries[nextId] = { id: nextId, object, ns: view.ns, kind: 'real', master: null, deps: [], openCount: 0, nodelete: false, startup: true };
-      (namespaces[view.ns] as number[]).push(nextId);
-      nextId++;
+      const id = loaded.length;
+      loaded.push({ id, object, ns: view.ns });
+      (namespaces[view.ns] as number[]).push(id);
+      const key = `${view.ns}/${object}`;
+      byName.set(key, [...(byName.get(key) ?? []), id]);
     }
   }
-  for (const e of Object.values(entries)) {
-    const needed = system.find((s) => s.name === e.object)?.needed ?? [];
-    const deps = needed.flatMap((n) => Object.values(entries).filter((d) => d.ns === e.ns && d.object === n).map((d) => d.id));
-    entries[e.id] = { ...e, deps };
+  const entries: Record<number, Entry> = {};
+  for (const { id, object, ns } of loaded) {
+    const deps = (neededOf.get(object) ?? []).flatMap((n) => byName.get(`${ns}/${n}`) ?? []);
+    entries[id] = { id, object, ns, kind: 'real', master: null, deps, openCount: 0, nodelete: false, startup: true };
   }
-  return { entries, namespaces, handles: {}, nextId };
+  return { entries, namespaces, handles: {}, nextId: loaded.length };
 }
 
 /**

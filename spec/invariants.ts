@@ -1,6 +1,6 @@
 import { LM_ID_NEWLM } from '../model/mode.ts';
-import { entriesOf, freeNamespaces, type Entry, type LoaderState } from '../model/state.ts';
-import { objectInfo, type SpecContext } from './context.ts';
+import { entryById, freeNamespaces, type Entry, type LoaderState } from '../model/state.ts';
+import { objectInfo, type ObjectInfo, type SpecContext } from './context.ts';
 import type { Profile } from './profile.ts';
 import type { Step } from './step.ts';
 
@@ -9,148 +9,218 @@ import type { Step } from './step.ts';
  * that count and lifecycle invariants compare the spec with its own history.
  */
 export interface Ledger {
-  /** entry id -> successful opens returning it minus closes that decremented it. */
-  readonly opens: Readonly<Record<number, number>>;
-  /** entry id -> constructor events seen for it. */
-  readonly ctors: Readonly<Record<number, number>>;
-  /** entry ids whose destructor ran. */
-  readonly dtors: Readonly<Record<number, number>>;
+  /** Successful opens returning entry `id` minus closes that decremented it. */
+  opens(id: number): number;
+  /** Constructor events seen for entry `id` (-1: events that name no entry their call created). */
+  ctors(id: number): number;
+  /** Destructor events seen for entry `id` (-1: events that name no entry their call unloaded). */
+  dtors(id: number): number;
 }
 
-export const emptyLedger: Ledger = { opens: {}, ctors: {}, dtors: {} };
+/**
+ * What the invariants read about a step besides the step itself, each worked
+ * out once: the entries of both states in id order (per state, so a trace's
+ * `after` serves again as the next step's `before`), the proxies of `after`,
+ * the entries the step unloaded, and what each entry's object is.
+ */
+export interface StepFacts {
+  /** The entries of `before`, ascending by id. */
+  readonly before: readonly Entry[];
+  /** The entries of `after`, ascending by id. */
+  readonly after: readonly Entry[];
+  /** The proxies of `after`, ascending by id. */
+  readonly proxies: readonly Entry[];
+  /** The entries of `before` that `after` no longer has, ascending by id. */
+  readonly removed: readonly Entry[];
+  /** objectInfo of an entry's object. */
+  info(e: Entry): ObjectInfo | undefined;
+}
 
 export interface Invariant {
   readonly id: string;
   readonly statement: string;
   readonly profiles: readonly Profile[];
+  /**
+   * 'state': the verdict depends on the state after the step alone (and the
+   * context), so a step that leaves the very same state keeps the verdict the
+   * previous step had. 'step': it reads more of the step, or the ledger.
+   */
+  readonly reads: 'state' | 'step';
   /** A description of the violation, or null when the step keeps the invariant. */
-  check(ctx: SpecContext, step: Step, ledger: Ledger): string | null;
+  check(ctx: SpecContext, step: Step, ledger: Ledger, facts: StepFacts): string | null;
 }
 
 const BOTH: readonly Profile[] = ['glibc', 'rtld-shared'];
 
-const all = (s: LoaderState): Entry[] => Object.values(s.entries);
 const label = (e: Entry) => `${e.object}@ns${e.ns}${e.kind === 'proxy' ? '(proxy)' : ''}`;
-const first = <T>(xs: T[], f: (x: T) => string | null): string | null => {
-  for (const x of xs) {
-    const r = f(x);
-    if (r !== null) return r;
-  }
-  return null;
-};
 
+/*
+ * Each check scans the state once, in a fixed order (entries by id,
+ * namespaces by number, lists in list order), and reports the first
+ * violation it meets. A list naming an entry the state does not have is an
+ * internal error (entryById throws), as wherever the spec reads a list.
+ */
 export const INVARIANTS: readonly Invariant[] = [
   {
     id: 'INV-SINGLE-MASTER',
     statement: 'Every proxied object has exactly one master: the one real entry of that object in namespace 0.',
     profiles: BOTH,
-    check: (_c, { after }) =>
-      first(all(after).filter((e) => e.kind === 'proxy'), (p) => {
-        const reals = entriesOf(after, 0).filter((e) => e.object === p.object && e.kind === 'real');
-        return reals.length === 1 && reals[0]!.id === p.master ? null : `${label(p)} does not point at the single namespace-0 copy`;
-      }),
+    reads: 'state',
+    check: (_c, { after }, _l, { proxies }) => {
+      if (proxies.length === 0) return null;
+      const ns0 = (after.namespaces[0] ?? []).map((id) => entryById(after, id));
+      for (const p of proxies) {
+        // The real entries of p's object in namespace 0: there must be one, and it must be p's master.
+        let reals = 0;
+        let first: Entry | undefined;
+        for (const e of ns0) {
+          if (e.object !== p.object || e.kind !== 'real') continue;
+          reals++;
+          first ??= e;
+        }
+        if (reals !== 1 || first!.id !== p.master) return `${label(p)} does not point at the single namespace-0 copy`;
+      }
+      return null;
+    },
   },
   {
     id: 'INV-MASTER-PINNED',
     statement: 'A master lives in namespace 0 and is nodelete (S5): no proxy outlives its master.',
     profiles: BOTH,
-    check: (_c, { after }) =>
-      first(all(after).filter((e) => e.kind === 'proxy'), (p) => {
+    reads: 'state',
+    check: (_c, { after }, _l, { proxies }) => {
+      for (const p of proxies) {
         const m = p.master === null ? undefined : after.entries[p.master];
         if (m === undefined) return `${label(p)} outlived its master`;
-        return m.ns === 0 && (m.nodelete || m.startup) ? null : `master ${label(m)} of ${label(p)} is not pinned in namespace 0`;
-      }),
+        if (!(m.ns === 0 && (m.nodelete || m.startup))) return `master ${label(m)} of ${label(p)} is not pinned in namespace 0`;
+      }
+      return null;
+    },
   },
   {
     id: 'S13',
     statement: 'Namespace 0 never holds a proxy, and a proxy never points at another proxy.',
     profiles: BOTH,
-    check: (_c, { after }) =>
-      first(all(after), (e) => {
-        if (e.kind !== 'proxy') return null;
+    reads: 'state',
+    check: (_c, { after }, _l, { proxies }) => {
+      for (const e of proxies) {
         if (e.ns === 0) return `proxy ${label(e)} in namespace 0`;
         const m = e.master === null ? undefined : after.entries[e.master];
-        return m !== undefined && m.kind === 'real' && m.object === e.object ? null : `${label(e)} does not point at a real entry of its object`;
-      }),
+        if (!(m !== undefined && m.kind === 'real' && m.object === e.object)) return `${label(e)} does not point at a real entry of its object`;
+      }
+      return null;
+    },
   },
   {
     id: 'INV-ONE-ENTRY',
     statement: 'A namespace holds at most one entry per object.',
     profiles: BOTH,
-    check: (_c, { after }) =>
-      first([...after.namespaces.keys()], (ns) => {
-        const names = entriesOf(after, ns).map((e) => e.object);
-        const dup = names.find((n, i) => names.indexOf(n) !== i);
-        return dup === undefined ? null : `namespace ${ns} holds ${dup} twice`;
-      }),
+    reads: 'state',
+    check: (_c, { after }) => {
+      for (let ns = 0; ns < after.namespaces.length; ns++) {
+        const list = after.namespaces[ns] ?? [];
+        if (list.length === 0) continue;
+        const dup = firstRepeat(list.map((id) => entryById(after, id).object));
+        if (dup !== undefined) return `namespace ${ns} holds ${dup} twice`;
+      }
+      return null;
+    },
   },
   {
     id: 'INV-CLOSURE',
     statement: "Every real entry's DT_NEEDED objects are present in its namespace (as real entries or proxies).",
     profiles: BOTH,
-    check: (ctx, { after }) =>
-      first(all(after).filter((e) => e.kind === 'real' && !e.startup), (e) => {
-        const needed = objectInfo(ctx, e.object)?.needed ?? [];
-        const deps = e.deps.map((d) => after.entries[d]);
-        const ok = deps.length === needed.length && deps.every((d, i) => d !== undefined && d.ns === e.ns && d.object === needed[i]);
-        return ok ? null : `${label(e)} is missing a dependency of ${needed.join(', ')}`;
-      }),
+    reads: 'state',
+    check: (_c, { after }, _l, facts) => {
+      for (const e of facts.after) {
+        if (e.kind !== 'real' || e.startup) continue;
+        const needed = facts.info(e)?.needed ?? [];
+        let ok = e.deps.length === needed.length;
+        for (let i = 0; ok && i < e.deps.length; i++) {
+          const d = after.entries[e.deps[i] as number];
+          ok = d !== undefined && d.ns === e.ns && d.object === needed[i];
+        }
+        if (!ok) return `${label(e)} is missing a dependency of ${needed.join(', ')}`;
+      }
+      return null;
+    },
   },
   {
     id: 'INV-NO-GARBAGE',
     statement: 'Nothing unreachable survives: every entry is reachable through DT_NEEDED from a root (open count > 0, nodelete or start-up) of its namespace.',
     profiles: BOTH,
-    check: (_c, { after }) =>
-      first([...after.namespaces.keys()], (ns) => {
-        const list = entriesOf(after, ns);
-        const live = new Set<number>();
-        const stack = list.filter((e) => e.openCount > 0 || e.nodelete || e.startup).map((e) => e.id);
+    reads: 'state',
+    check: (_c, { after }) => {
+      const liveIn = new Array<number>(after.nextId).fill(0); // entry id -> the last namespace (+1) whose roots reach it
+      const stack: number[] = [];
+      for (let ns = 0; ns < after.namespaces.length; ns++) {
+        const list = after.namespaces[ns] ?? [];
+        const mark = ns + 1;
+        for (const id of list) {
+          const e = entryById(after, id);
+          if (e.openCount > 0 || e.nodelete || e.startup) stack.push(e.id);
+        }
         while (stack.length > 0) {
           const id = stack.pop() as number;
-          if (live.has(id)) continue;
-          live.add(id);
-          stack.push(...(after.entries[id]?.deps ?? []));
+          if (liveIn[id] === mark) continue;
+          liveIn[id] = mark;
+          const deps = after.entries[id]?.deps;
+          if (deps !== undefined) for (const d of deps) stack.push(d);
         }
-        const dead = list.find((e) => !live.has(e.id));
-        return dead === undefined ? null : `${label(dead)} is unreachable but still loaded`;
-      }),
+        for (const id of list) {
+          const e = entryById(after, id);
+          if (liveIn[e.id] !== mark) return `${label(e)} is unreachable but still loaded`;
+        }
+      }
+      return null;
+    },
   },
   {
     id: 'INV-CTOR-ONCE',
     statement: 'Every real entry is constructed exactly once and destructed at most once; proxies never construct or destruct (S6).',
     profiles: BOTH,
-    check: (ctx, { before, after }, ledger) =>
-      first(all(after), (e) => {
-        const test = objectInfo(ctx, e.object)?.test === true;
-        const want = e.kind === 'real' && test ? 1 : 0;
-        if ((ledger.ctors[e.id] ?? 0) !== want) return `${label(e)} constructed ${ledger.ctors[e.id] ?? 0} times`;
-        return (ledger.dtors[e.id] ?? 0) === 0 ? null : `${label(e)} destructed while still loaded`;
-      }) ??
-      (ledger.ctors[-1] || ledger.dtors[-1] ? 'an event names no entry created or unloaded by its call' : null) ??
-      first(all(before).filter((e) => after.entries[e.id] === undefined && e.kind === 'real' && objectInfo(ctx, e.object)?.test === true), (e) =>
-        ledger.dtors[e.id] === 1 ? null : `${label(e)} unloaded with ${ledger.dtors[e.id] ?? 0} destructor runs`,
-      ),
+    reads: 'step',
+    check: (_c, _s, ledger, facts) => {
+      for (const e of facts.after) {
+        const want = e.kind === 'real' && facts.info(e)?.test === true ? 1 : 0;
+        if (ledger.ctors(e.id) !== want) return `${label(e)} constructed ${ledger.ctors(e.id)} times`;
+        if (ledger.dtors(e.id) !== 0) return `${label(e)} destructed while still loaded`;
+      }
+      if (ledger.ctors(-1) || ledger.dtors(-1)) return 'an event names no entry created or unloaded by its call';
+      for (const e of facts.removed) {
+        if (e.kind !== 'real' || facts.info(e)?.test !== true) continue;
+        if (ledger.dtors(e.id) !== 1) return `${label(e)} unloaded with ${ledger.dtors(e.id)} destructor runs`;
+      }
+      return null;
+    },
   },
   {
     id: 'INV-COUNT',
     statement: 'Direct open counts are conserved: successful opens returning the entry minus dlclose calls that counted it down.',
     profiles: BOTH,
-    check: (_c, { after }, ledger) =>
-      first(all(after).filter((e) => !e.startup), (e) =>
-        (ledger.opens[e.id] ?? 0) === e.openCount ? null : `${label(e)} has open count ${e.openCount}, trace says ${ledger.opens[e.id] ?? 0}`,
-      ),
+    reads: 'step',
+    check: (_c, _s, ledger, facts) => {
+      for (const e of facts.after) {
+        if (!e.startup && ledger.opens(e.id) !== e.openCount) return `${label(e)} has open count ${e.openCount}, trace says ${ledger.opens(e.id)}`;
+      }
+      return null;
+    },
   },
   {
     id: 'INV-NODELETE-STAYS',
     statement: 'A nodelete entry is never unloaded.',
     profiles: BOTH,
-    check: (_c, { before, after }) =>
-      first(all(before).filter((e) => e.nodelete || e.startup), (e) => (after.entries[e.id] === undefined ? `${label(e)} was unloaded` : null)),
+    reads: 'step',
+    check: (_c, _s, _l, { removed }) => {
+      const e = removed.find((x) => x.nodelete || x.startup);
+      return e === undefined ? null : `${label(e)} was unloaded`;
+    },
   },
   {
     id: 'NS1',
     statement: 'LM_ID_NEWLM takes the lowest-numbered namespace in 1..15 whose list is empty.',
     profiles: BOTH,
+    reads: 'step',
     check: (_c, { call, before, expected }) => {
       if (call.op !== 'dlmopen' || call.lmid !== LM_ID_NEWLM || expected.result.kind !== 'handle') return null;
       const want = freeNamespaces(before)[0];
@@ -161,6 +231,7 @@ export const INVARIANTS: readonly Invariant[] = [
     id: 'LOAD4',
     statement: 'A failed dlopen/dlmopen leaves no trace.',
     profiles: BOTH,
+    reads: 'step',
     check: (_c, { call, before, after, expected }) =>
       (call.op === 'dlopen' || call.op === 'dlmopen') && expected.result.kind === 'null' && before !== after ? 'a failed open changed the state' : null,
   },
@@ -168,39 +239,120 @@ export const INVARIANTS: readonly Invariant[] = [
     id: 'LOAD2',
     statement: 'New entries are appended: the surviving entries keep their order, new ones come after them.',
     profiles: BOTH,
-    check: (_c, { before, after }) =>
-      first([...after.namespaces.keys()], (ns) => {
-        const kept = (before.namespaces[ns] ?? []).filter((id) => after.entries[id] !== undefined);
+    reads: 'step',
+    check: (_c, { before, after }) => {
+      for (let ns = 0; ns < after.namespaces.length; ns++) {
+        // The entries of `before` still loaded must be the first ones of the list now, in the same order.
         const now = after.namespaces[ns] ?? [];
-        return kept.every((id, i) => now[i] === id) ? null : `namespace ${ns} was reordered`;
-      }),
+        let i = 0;
+        for (const id of before.namespaces[ns] ?? []) {
+          if (after.entries[id] === undefined) continue;
+          if (now[i] !== id) return `namespace ${ns} was reordered`;
+          i++;
+        }
+      }
+      return null;
+    },
   },
 ];
 
-/** The ledger after a step: fold the step's results and events into it. */
-export function advanceLedger(ledger: Ledger, { call, before, after, expected }: Step): Ledger {
-  const opens = { ...ledger.opens };
-  const ctors = { ...ledger.ctors };
-  const dtors = { ...ledger.dtors };
-  const r = expected.result;
-  if ((call.op === 'dlopen' || call.op === 'dlmopen') && r.kind === 'handle') {
-    const id = after.handles[r.handle] as number;
-    opens[id] = (opens[id] ?? 0) + 1;
+/** The first name that repeats an earlier one. */
+function firstRepeat(names: readonly string[]): string | undefined {
+  if (names.length > 16) {
+    const seen = new Set<string>();
+    for (const n of names) {
+      if (seen.has(n)) return n;
+      seen.add(n);
+    }
+    return undefined;
   }
-  if (call.op === 'dlclose' && r.kind === 'ok') {
-    const id = before.handles[call.handle] as number;
-    if (!before.entries[id]?.nodelete) opens[id] = (opens[id] ?? 0) - 1;
+  for (let i = 1; i < names.length; i++) {
+    for (let j = 0; j < i; j++) if (names[j] === names[i]) return names[i];
   }
-  const created = all(after).filter((e) => before.entries[e.id] === undefined);
-  const removed = all(before).filter((e) => after.entries[e.id] === undefined);
-  for (const ev of expected.events) {
-    const pool = ev.event === 'ctor' ? created : removed;
-    const e = pool.find((x) => x.object === ev.object && x.ns === ev.ns);
-    const key = e?.id ?? -1;
-    if (ev.event === 'ctor') ctors[key] = (ctors[key] ?? 0) + 1;
-    else dtors[key] = (dtors[key] ?? 0) + 1;
+  return undefined;
+}
+
+/**
+ * Counts by entry id: a dense array for the ids a trace numbers (0 up to its
+ * highest nextId), a map for any other key (-1, or no entry at all).
+ */
+class Counts {
+  private readonly dense: number[];
+  private other: Map<number, number> | undefined;
+
+  constructor(size: number) {
+    this.dense = new Array<number>(size).fill(0);
   }
-  return { opens, ctors, dtors };
+  get(id: number): number {
+    return this.isDense(id) ? (this.dense[id] as number) : (this.other?.get(id) ?? 0);
+  }
+  add(id: number, n: number): void {
+    if (this.isDense(id)) (this.dense[id] as number) += n;
+    else (this.other ??= new Map()).set(id, this.get(id) + n);
+  }
+  private isDense(id: number): boolean {
+    return Number.isInteger(id) && id >= 0 && id < this.dense.length;
+  }
+}
+
+/** The ledger of one trace. */
+class TraceLedger implements Ledger {
+  private readonly opened: Counts;
+  private readonly constructed: Counts;
+  private readonly destructed: Counts;
+
+  constructor(ids: number) {
+    this.opened = new Counts(ids);
+    this.constructed = new Counts(ids);
+    this.destructed = new Counts(ids);
+  }
+  opens(id: number): number {
+    return this.opened.get(id);
+  }
+  ctors(id: number): number {
+    return this.constructed.get(id);
+  }
+  dtors(id: number): number {
+    return this.destructed.get(id);
+  }
+
+  /** Fold a step's results and events in. */
+  advance({ call, before, after, expected }: Step, facts: StepFacts): void {
+    const r = expected.result;
+    if ((call.op === 'dlopen' || call.op === 'dlmopen') && r.kind === 'handle') this.opened.add(after.handles[r.handle] as number, 1);
+    if (call.op === 'dlclose' && r.kind === 'ok') {
+      const id = before.handles[call.handle] as number;
+      if (!before.entries[id]?.nodelete) this.opened.add(id, -1);
+    }
+    if (expected.events.length === 0) return;
+    // An event counts for the entry of its object and namespace that its call created (ctor) or unloaded (dtor).
+    const created = new Pool(facts.after.filter((e) => before.entries[e.id] === undefined));
+    const removed = new Pool(facts.removed);
+    for (const ev of expected.events) {
+      const e = (ev.event === 'ctor' ? created : removed).first(ev.object, ev.ns);
+      (ev.event === 'ctor' ? this.constructed : this.destructed).add(e?.id ?? -1, 1);
+    }
+  }
+}
+
+/** Entries to look up by object and namespace (indexed once there are more than a few: a load can make hundreds). */
+class Pool {
+  private index: Map<string, Map<number, Entry>> | undefined;
+  constructor(private readonly entries: readonly Entry[]) {}
+
+  /** The first entry, by id, of that object in that namespace. */
+  first(object: string, ns: number): Entry | undefined {
+    if (this.entries.length <= 8) return this.entries.find((x) => x.object === object && x.ns === ns);
+    if (this.index === undefined) {
+      this.index = new Map();
+      for (const e of this.entries) {
+        let perNs = this.index.get(e.object);
+        if (perNs === undefined) this.index.set(e.object, (perNs = new Map()));
+        if (!perNs.has(e.ns)) perNs.set(e.ns, e);
+      }
+    }
+    return this.index.get(object)?.get(ns);
+  }
 }
 
 export interface Violation {
@@ -209,17 +361,68 @@ export interface Violation {
   readonly message: string;
 }
 
+const NONE: readonly Entry[] = [];
+
 /** Check every invariant of the profile after every step of a run. */
 export function checkInvariants(ctx: SpecContext, steps: readonly Step[]): Violation[] {
+  const invariants = INVARIANTS.filter((inv) => inv.profiles.includes(ctx.profile));
   const violations: Violation[] = [];
-  let ledger = emptyLedger;
+  const ids = steps.reduce((n, s) => Math.max(n, s.before.nextId, s.after.nextId), 0);
+  const ledger = new TraceLedger(ids);
+  const info = objectInfos(ctx, ids);
+  // The facts of the last state seen (a step's `before` is usually the previous step's `after`).
+  let last: StateFacts | undefined;
+  // The verdict of each invariant at the previous step, and the state it was given.
+  const verdicts = new Array<string | null>(invariants.length).fill(null);
+  let checked: LoaderState | undefined;
   for (const s of steps) {
-    ledger = advanceLedger(ledger, s);
-    for (const inv of INVARIANTS) {
-      if (!inv.profiles.includes(ctx.profile)) continue;
-      const message = inv.check(ctx, s, ledger);
+    const before = last?.state === s.before ? last : new StateFacts(s.before);
+    const after = s.after === s.before ? before : new StateFacts(s.after);
+    last = after;
+    const removed = missingFrom(before.entries, s.after);
+    const facts: StepFacts = { before: before.entries, after: after.entries, proxies: after.proxies, removed, info };
+    ledger.advance(s, facts);
+    for (let i = 0; i < invariants.length; i++) {
+      const inv = invariants[i] as Invariant;
+      const message = inv.reads === 'state' && s.after === checked ? (verdicts[i] as string | null) : inv.check(ctx, s, ledger, facts);
+      verdicts[i] = message;
       if (message !== null) violations.push({ rule: inv.id, step: s.index, message });
     }
+    checked = s.after;
   }
   return violations;
+}
+
+/** What the invariants read about one state, worked out once. */
+class StateFacts {
+  /** Its entries, ascending by id. */
+  readonly entries: readonly Entry[];
+  /** Its proxies, ascending by id. */
+  readonly proxies: readonly Entry[];
+
+  constructor(readonly state: LoaderState) {
+    this.entries = Object.values(state.entries);
+    const proxies: Entry[] = [];
+    for (const e of this.entries) if (e.kind === 'proxy') proxies.push(e);
+    this.proxies = proxies;
+  }
+}
+
+/** The entries that `state` has no entry for under their id. */
+function missingFrom(entries: readonly Entry[], state: LoaderState): readonly Entry[] {
+  let missing = NONE;
+  for (const e of entries) if (state.entries[e.id] === undefined) missing = [...missing, e];
+  return missing;
+}
+
+/** objectInfo of an entry's object, remembered by entry id for the ids a trace numbers (and checked against the object). */
+function objectInfos(ctx: SpecContext, ids: number): (e: Entry) => ObjectInfo | undefined {
+  const known = new Array<ObjectInfo | undefined>(ids).fill(undefined);
+  return (e) => {
+    const info = known[e.id];
+    if (info !== undefined && info.name === e.object) return info;
+    const found = objectInfo(ctx, e.object);
+    if (found !== undefined && Number.isInteger(e.id) && e.id >= 0 && e.id < ids) known[e.id] = found;
+    return found;
+  };
 }

@@ -1,4 +1,3 @@
-import { produce, type Draft } from 'immer';
 import type { CallResult, LifecycleEvent } from '../model/observation.ts';
 import {
   DL_NNS,
@@ -16,7 +15,7 @@ import {
 } from '../model/mode.ts';
 import { canonicalHandle, freeNamespaces, type Entry, type LoaderState } from '../model/state.ts';
 import { objectInfo, shares, type SpecContext } from './context.ts';
-import { appendEntry, draftFind, LoadError, newProxy, type StateDraft } from './draft.ts';
+import { LoadError, produce, StateChanges } from './draft.ts';
 import { eventOrder } from './graph-order.ts';
 import * as msg from './messages.ts';
 
@@ -71,15 +70,17 @@ function dlOpen(ctx: SpecContext, state: LoaderState, file: string, mode: number
   const ns = targetNamespace(state, lmid, file, callerNs);
   if (typeof ns === 'string') return unchanged(state, { kind: 'null', error: ns });
 
-  const created: number[] = [];
   let opened: number | null = null;
+  let created: readonly number[] = [];
   let next: LoaderState;
   try {
     next = produce(state, (draft) => {
-      const entry = openWorker(ctx, draft, ns, file, mode, created);
-      if (entry === null) return;
-      opened = entry.id;
-      draft.handles[call] = entry.id;
+      const changes = new StateChanges(state);
+      opened = openWorker(ctx, changes, ns, file, mode);
+      if (opened === null) return;
+      created = changes.created;
+      changes.commit(draft);
+      draft.handles = { ...state.handles, [call]: opened }; // replaced whole, as commit does (see StateChanges)
     });
   } catch (e) {
     if (e instanceof LoadError) return unchanged(state, { kind: 'null', error: e.message });
@@ -87,7 +88,9 @@ function dlOpen(ctx: SpecContext, state: LoaderState, file: string, mode: number
   }
   if (opened === null) return unchanged(state, { kind: 'null', error: null }); // MODE3: NOLOAD miss
   const entry = next.entries[opened] as Entry;
-  const result: CallResult = { kind: 'handle', handle: canonicalHandle(next, entry.id), ns: entry.ns, object: entry.object, proxy: entry.kind === 'proxy' };
+  // Entry ids are never reused: no earlier call returned an entry this call created.
+  const handle = opened >= state.nextId ? call : canonicalHandle(next, entry.id);
+  const result: CallResult = { kind: 'handle', handle, ns: entry.ns, object: entry.object, proxy: entry.kind === 'proxy' };
   return { state: next, result, ...constructorEvents(ctx, next, created) };
 }
 
@@ -104,11 +107,11 @@ function constructorEvents(ctx: SpecContext, state: LoaderState, created: readon
   return { events, order: eventOrder(state, events, ids) };
 }
 
-/** The open worker: find or load `file` in `ns`, count the open; null for an RTLD_NOLOAD miss. */
-function openWorker(ctx: SpecContext, draft: StateDraft, ns: number, file: string, mode: number, created: number[]): Draft<Entry> | null {
+/** The open worker: find or load `file` in `ns`, count the open; the entry's id, or null for an RTLD_NOLOAD miss. */
+function openWorker(ctx: SpecContext, changes: StateChanges, ns: number, file: string, mode: number): number | null {
   const sharing = shares(ctx, ns, mode, file);
-  const existing = draftFind(draft, ns, file);
-  let entry: Draft<Entry> | null;
+  const existing = changes.find(ns, file);
+  let entry: Entry | null;
   if (existing !== undefined) {
     // S4, S10: a real entry of N is never demoted to a proxy.
     if (sharing && existing.kind === 'real') throw new LoadError(msg.cannotDemote(file));
@@ -119,24 +122,19 @@ function openWorker(ctx: SpecContext, draft: StateDraft, ns: number, file: strin
     throw new LoadError(msg.cannotOpen(file));
   } else if (mode & RTLD_NOLOAD) {
     // MODE3; S11 (open question, position: reference behaviour): NOLOAD|SHARED proxies a loaded master.
-    const master = sharing ? draftFind(draft, 0, file) : undefined;
-    entry = master === undefined ? null : track(newProxy(draft, ns, master), created);
+    const master = sharing ? changes.find(0, file) : undefined;
+    entry = master === undefined ? null : changes.proxy(ns, master);
   } else if (sharing) {
     // S2, S8: load or find the master in namespace 0, give N a proxy of it.
-    entry = track(newProxy(draft, ns, loadObject(ctx, draft, 0, file, mode, created)), created);
+    entry = changes.proxy(ns, loadObject(ctx, changes, 0, file, mode));
   } else {
-    entry = loadObject(ctx, draft, ns, file, mode, created);
+    entry = loadObject(ctx, changes, ns, file, mode);
   }
   if (entry === null) return null;
-  if (!(mode & RTLD_LAZY)) checkBindNow(ctx, draft, created); // LOAD5
-  entry.openCount += 1;
-  if (mode & RTLD_NODELETE) entry.nodelete = true; // MODE4
-  return entry;
-}
-
-function track(entry: Draft<Entry>, created: number[]): Draft<Entry> {
-  created.push(entry.id);
-  return entry;
+  if (!(mode & RTLD_LAZY)) checkBindNow(ctx, changes); // LOAD5
+  changes.countOpen(entry.id);
+  if (mode & RTLD_NODELETE) changes.pin(entry.id); // MODE4
+  return entry.id;
 }
 
 /**
@@ -145,50 +143,51 @@ function track(entry: Draft<Entry>, created: number[]): Draft<Entry> {
  * namespace are reused; ld.so is proxied (NS4); a UNIQUE dependency is
  * proxied from namespace 0 (S8) unless the call isolates (S9).
  */
-function loadObject(ctx: SpecContext, draft: StateDraft, ns: number, file: string, mode: number, created: number[]): Draft<Entry> {
-  const found = draftFind(draft, ns, file);
+function loadObject(ctx: SpecContext, changes: StateChanges, ns: number, file: string, mode: number): Entry {
+  const found = changes.find(ns, file);
   if (found !== undefined) return found;
-  const top = mapObject(ctx, draft, ns, file, created);
-  const queue: Draft<Entry>[] = [top];
-  for (let e = queue.shift(); e !== undefined; e = queue.shift()) {
+  const top = mapObject(ctx, changes, ns, file);
+  const queue: Entry[] = [top];
+  for (let i = 0; i < queue.length; i++) {
+    const e = queue[i] as Entry;
     if (e.kind === 'proxy') continue;
     const deps: number[] = [];
     for (const name of objectInfo(ctx, e.object)?.needed ?? []) {
-      let dep = draftFind(draft, ns, name);
+      let dep = changes.find(ns, name);
       if (dep === undefined) {
         if (shares(ctx, ns, mode & ~RTLD_SHARED, name)) {
-          dep = track(newProxy(draft, ns, loadObject(ctx, draft, 0, name, mode, created)), created);
+          dep = changes.proxy(ns, loadObject(ctx, changes, 0, name, mode));
         } else {
-          dep = mapObject(ctx, draft, ns, name, created);
+          dep = mapObject(ctx, changes, ns, name);
           queue.push(dep);
         }
       }
       deps.push(dep.id);
     }
-    e.deps = deps;
+    changes.setDeps(e.id, deps);
   }
   return top;
 }
 
 /** _dl_map_object for a name not in the namespace: a new real entry, or a proxy of ld.so (NS4). */
-function mapObject(ctx: SpecContext, draft: StateDraft, ns: number, name: string, created: number[]): Draft<Entry> {
+function mapObject(ctx: SpecContext, changes: StateChanges, ns: number, name: string): Entry {
   const info = objectInfo(ctx, name);
   if (info === undefined) throw new LoadError(msg.cannotOpen(name)); // LOAD6
   if (info.rtld && ns !== 0) {
-    const rtld = draftFind(draft, 0, name);
+    const rtld = changes.find(0, name);
     if (rtld === undefined) throw new Error(`internal: ${name} missing from namespace 0`);
-    return track(newProxy(draft, ns, rtld), created);
+    return changes.proxy(ns, rtld);
   }
-  const entry = track(appendEntry(draft, { object: name, ns, kind: 'real', master: null }), created);
-  if (info.nodelete) entry.nodelete = true;
+  const entry = changes.append({ object: name, ns, kind: 'real', master: null });
+  if (info.nodelete) changes.pin(entry.id);
   return entry;
 }
 
 /** LOAD5: with RTLD_NOW, relocation of a new object with an undefined symbol fails the whole call. */
-function checkBindNow(ctx: SpecContext, draft: StateDraft, created: readonly number[]): void {
-  for (const id of [...created].reverse()) {
-    const e = draft.entries[id];
-    if (e === undefined || e.kind !== 'real') continue;
+function checkBindNow(ctx: SpecContext, changes: StateChanges): void {
+  for (let i = changes.created.length - 1; i >= 0; i--) {
+    const e = changes.entry(changes.created[i] as number);
+    if (e.kind !== 'real') continue;
     const sym = objectInfo(ctx, e.object)?.undefinedSymbol;
     if (sym !== undefined) throw new LoadError(msg.undefinedSymbol(e.object, sym));
   }

@@ -13,13 +13,17 @@ const KNOWN_GLIBC = RTLD_BINDING_MASK | RTLD_NOLOAD | 0x8 | RTLD_GLOBAL | RTLD_N
  * reports; it never changes behaviour.
  */
 export function rulesExercised(ctx: SpecContext, call: Call, before: LoaderState, after: LoaderState, result: CallResult): string[] {
-  const rules = new Set<string>();
+  const rules = new Rules();
   const shared = ctx.profile === 'rtld-shared';
-  const created = Object.values(after.entries).filter((e) => before.entries[e.id] === undefined);
-  const removed = Object.values(before.entries).filter((e) => after.entries[e.id] === undefined);
   const error = result.kind === 'null' || result.kind === 'fail' ? (result.error ?? '') : '';
 
   if (call.op === 'dlopen' || call.op === 'dlmopen') {
+    // Entry ids are serial and never reused: the call created exactly the entries numbered from before.nextId on.
+    const created: Entry[] = [];
+    for (let id = before.nextId; id < after.nextId; id++) {
+      const e = after.entries[id];
+      if (e !== undefined) created.push(e);
+    }
     const mode = call.mode;
     const lmid = call.op === 'dlmopen' ? call.lmid : null;
     if (call.op === 'dlopen' && call.caller !== undefined) rules.add('CALLER1');
@@ -55,6 +59,7 @@ export function rulesExercised(ctx: SpecContext, call: Call, before: LoaderState
     }
   }
   if (call.op === 'dlclose') {
+    const removed = Object.values(before.entries).filter((x) => after.entries[x.id] === undefined);
     const e: Entry | undefined = before.entries[before.handles[call.handle] as number];
     if (call.caller !== undefined) rules.add('CALLER1');
     if (e?.nodelete) rules.add('CLOSE2');
@@ -69,5 +74,17 @@ export function rulesExercised(ctx: SpecContext, call: Call, before: LoaderState
     if (before.entries[before.handles[call.handle] as number]?.kind === 'proxy' && shared) rules.add('S7');
   }
   if (call.op === 'dlinfo') rules.add('INFO1');
-  return [...rules].sort();
+  return rules.sorted();
+}
+
+/** A set of rule IDs, collected in a plain array (a step adds a handful). */
+class Rules {
+  private readonly ids: string[] = [];
+  add(id: string): this {
+    if (!this.ids.includes(id)) this.ids.push(id);
+    return this;
+  }
+  sorted(): string[] {
+    return this.ids.sort();
+  }
 }

@@ -7,6 +7,7 @@ import type { SpecContext } from './context.ts';
 import { initialState, referenceSystem } from './initial.ts';
 import type { Profile } from './profile.ts';
 import { step, type Step } from './step.ts';
+import { namespaceViews, type Viewed } from './view.ts';
 
 export interface SpecRun {
   readonly ctx: SpecContext;
@@ -20,17 +21,43 @@ export interface SystemDescription {
   readonly initial: readonly NamespaceView[];
 }
 
+/**
+ * The reference systems, built once: the spec only reads them, and reusing
+ * the same objects lets per-world indexes (spec/context.ts) serve every run.
+ */
+const REFERENCE: Readonly<Record<Profile, SystemDescription>> = { glibc: referenceSystem(false), 'rtld-shared': referenceSystem(true) };
+
+/**
+ * The start state of a system, and its namespace views, built once per
+ * description and shared by every run from it: states are never changed
+ * (a call makes a new state instead). Not frozen: copying a frozen record
+ * takes the JavaScript engine's slow path, and every call copies the records it changes.
+ */
+const starts = new WeakMap<SystemDescription, Viewed>();
+
+function startOf(sys: SystemDescription): Viewed {
+  let start = starts.get(sys);
+  if (start === undefined) {
+    const state = initialState(sys.system, sys.initial);
+    start = { state, views: namespaceViews(state) };
+    starts.set(sys, start);
+  }
+  return start;
+}
+
 /** Run a whole sequence through the spec. `sys` defaults to the reference system of the profile. */
 export function runSpec(profile: Profile, graph: DsoGraph, calls: readonly Call[], sys?: SystemDescription): SpecRun {
-  const { system, initial } = sys ?? referenceSystem(profile === 'rtld-shared');
-  const ctx: SpecContext = { profile, world: { graph, system } };
-  const start = initialState(system, initial);
+  const description = sys ?? REFERENCE[profile];
+  const ctx: SpecContext = { profile, world: { graph, system: description.system } };
+  const start = startOf(description);
   const steps: Step[] = [];
-  let state = start;
+  let state = start.state;
+  let views = start.views;
   calls.forEach((call, i) => {
-    const s = step(ctx, state, call, i);
+    const s = step(ctx, state, call, i, views);
     steps.push(s);
     state = s.after;
+    views = s.expected.namespaces;
   });
-  return { ctx, initial: start, steps, final: state };
+  return { ctx, initial: start.state, steps, final: state };
 }

@@ -1,6 +1,6 @@
 import { match } from 'ts-pattern';
 import type { Call } from '../model/call.ts';
-import type { ExpectedObservation } from '../model/observation.ts';
+import type { ExpectedObservation, NamespaceView } from '../model/observation.ts';
 import { handleEntry, realEntry, type Entry, type LoaderState } from '../model/state.ts';
 import { dlclose } from './close.ts';
 import type { SpecContext } from './context.ts';
@@ -23,33 +23,44 @@ export interface Step {
 
 /**
  * Execute call number `index` on `state`: a pure function of (context, state,
- * call) to (next state, expected observation).
+ * call) to (next state, expected observation). `views`, when given, are the
+ * namespace views of `state` (the previous step's), to be reused where the
+ * call changed nothing.
  */
-export function step(ctx: SpecContext, state: LoaderState, call: Call, index: number): Step {
+export function step(ctx: SpecContext, state: LoaderState, call: Call, index: number, views?: readonly NamespaceView[]): Step {
   const outcome = execute(ctx, state, call, index);
   const expected: ExpectedObservation = {
     result: outcome.result,
     events: outcome.events,
     order: outcome.order,
-    namespaces: namespaceViews(outcome.state),
+    namespaces: namespaceViews(outcome.state, views === undefined ? undefined : { state, views }),
   };
   return { index, call, before: state, after: outcome.state, expected, rules: rulesExercised(ctx, call, state, outcome.state, outcome.result) };
 }
 
 function execute(ctx: SpecContext, state: LoaderState, call: Call, index: number): Outcome {
   // Spec-only: a stale handle is undefined behaviour on a real loader; the model refuses it.
-  const stale = [call.op !== 'dlopen' && call.op !== 'dlmopen' ? call.handle : undefined, 'caller' in call ? call.caller : undefined]
-    .find((h) => h !== undefined && handleEntry(state, h) === undefined);
+  const stale = staleHandle(state, call);
   if (stale !== undefined) return unchanged(state, { kind: call.op === 'dlsym' || call.op === 'dlopen' || call.op === 'dlmopen' ? 'null' : 'fail', error: msg.staleHandle(stale) });
-  const entry = (h: number): Entry => handleEntry(state, h) as Entry;
-  /** CALLER1: code of a DSO runs in the namespace of the real entry it belongs to. */
-  const callerNs = (caller: number | undefined): number => (caller === undefined ? 0 : realEntry(state, entry(caller)).ns);
 
   return match(call)
-    .with({ op: 'dlopen' }, (c) => dlopen(ctx, state, c.file, c.mode, index, callerNs(c.caller)))
+    .with({ op: 'dlopen' }, (c) => dlopen(ctx, state, c.file, c.mode, index, callerNs(state, c.caller)))
     .with({ op: 'dlmopen' }, (c) => dlmopen(ctx, state, c.lmid, c.file, c.mode, index, 0))
-    .with({ op: 'dlclose' }, (c) => dlclose(ctx, state, entry(c.handle)))
-    .with({ op: 'dlsym' }, (c) => unchanged(state, dlsym(ctx, state, entry(c.handle), c.symbol)))
-    .with({ op: 'dlinfo' }, (c) => unchanged(state, { kind: 'lmid', lmid: entry(c.handle).ns })) // INFO1, S2
+    .with({ op: 'dlclose' }, (c) => dlclose(ctx, state, entry(state, c.handle)))
+    .with({ op: 'dlsym' }, (c) => unchanged(state, dlsym(ctx, state, entry(state, c.handle), c.symbol)))
+    .with({ op: 'dlinfo' }, (c) => unchanged(state, { kind: 'lmid', lmid: entry(state, c.handle).ns })) // INFO1, S2
     .exhaustive();
 }
+
+/** The first handle the call reads (its operand, then its caller) whose entry is no longer loaded. */
+function staleHandle(state: LoaderState, call: Call): number | undefined {
+  if (call.op !== 'dlopen' && call.op !== 'dlmopen' && handleEntry(state, call.handle) === undefined) return call.handle;
+  if ('caller' in call && call.caller !== undefined && handleEntry(state, call.caller) === undefined) return call.caller;
+  return undefined;
+}
+
+/** The entry of a handle known not to be stale. */
+const entry = (state: LoaderState, h: number): Entry => handleEntry(state, h) as Entry;
+
+/** CALLER1: code of a DSO runs in the namespace of the real entry it belongs to. */
+const callerNs = (state: LoaderState, caller: number | undefined): number => (caller === undefined ? 0 : realEntry(state, entry(state, caller)).ns);

@@ -1,12 +1,35 @@
 import type { NamespaceView } from '../model/observation.ts';
 import { entriesOf, type LoaderState } from '../model/state.ts';
 
-/** Every non-empty namespace, as an implementation reports it. */
-export function namespaceViews(state: LoaderState): NamespaceView[] {
+/** A state and its namespace views. */
+export interface Viewed {
+  readonly state: LoaderState;
+  readonly views: readonly NamespaceView[];
+}
+
+/**
+ * Every non-empty namespace, as an implementation reports it. Given an
+ * earlier state of the same run and its views (`previous`), the same state
+ * keeps its views, and a namespace whose list is the very same array keeps
+ * its view: the spec never changes an entry's object or kind once it is
+ * made, so the same list shows the same.
+ */
+export function namespaceViews(state: LoaderState, previous?: Viewed): readonly NamespaceView[] {
+  if (previous?.state === state) return previous.views;
   const views: NamespaceView[] = [];
-  state.namespaces.forEach((_, ns) => {
-    const entries = entriesOf(state, ns).map((e) => ({ object: e.object, proxy: e.kind === 'proxy' }));
-    if (entries.length > 0) views.push({ ns, entries });
-  });
+  let k = 0; // the next view of `previous` (ascending by ns, like ours)
+  for (let ns = 0; ns < state.namespaces.length; ns++) {
+    const list = state.namespaces[ns] ?? [];
+    if (list.length === 0) continue;
+    if (previous !== undefined && previous.state.namespaces[ns] === list) {
+      while (k < previous.views.length && (previous.views[k] as NamespaceView).ns < ns) k++;
+      const kept = previous.views[k];
+      if (kept !== undefined && kept.ns === ns) {
+        views.push(kept);
+        continue;
+      }
+    }
+    views.push({ ns, entries: entriesOf(state, ns).map((e) => ({ object: e.object, proxy: e.kind === 'proxy' })) });
+  }
   return views;
 }

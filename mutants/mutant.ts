@@ -1,0 +1,170 @@
+/**
+ * Semantic mutants: loaders that each break one rule of the spec in a way a
+ * real loader plausibly could. A model mutant is the spec's own operations
+ * (spec/open.ts, spec/close.ts, spec/sym.ts) with one deliberate deviation;
+ * a shim mutant is the machine's glibc with an LD_PRELOAD shim that bends
+ * one behaviour (mutants/shims/). Either is validated like any other
+ * implementation: through PROTOCOL.md (mutants/server.ts) or the native
+ * driver, never as a special case of the suite.
+ */
+import { match } from 'ts-pattern';
+import type { Implementation, RunOutcome, SystemInfo } from '../adapters/implementation.ts';
+import type { Call } from '../model/call.ts';
+import type { Dso } from '../model/dso.ts';
+import type { DsoGraph } from '../model/graph.ts';
+import type { CallResult, Observation } from '../model/observation.ts';
+import { handleEntry, realEntry, type Entry, type LoaderState } from '../model/state.ts';
+import { dlclose } from '../spec/close.ts';
+import type { SpecContext } from '../spec/context.ts';
+import { initialState, referenceSystem } from '../spec/initial.ts';
+import { linearize } from '../spec/linearize.ts';
+import * as msg from '../spec/messages.ts';
+import { dlmopen, dlopen, unchanged, type Outcome } from '../spec/open.ts';
+import type { Profile } from '../spec/profile.ts';
+import type { Step } from '../spec/step.ts';
+import { dlsym } from '../spec/sym.ts';
+import { namespaceViews } from '../spec/view.ts';
+
+/** The operations a loader model is made of: the spec's exported functions, or a mutant's. */
+export interface Ops {
+  dlmopen(ctx: SpecContext, state: LoaderState, lmid: number, file: string, mode: number, call: number, callerNs: number): Outcome;
+  dlopen(ctx: SpecContext, state: LoaderState, file: string, mode: number, call: number, callerNs: number): Outcome;
+  dlclose(ctx: SpecContext, state: LoaderState, entry: Entry): Outcome;
+  dlsym(ctx: SpecContext, state: LoaderState, entry: Entry, symbol: string): CallResult;
+  dlinfo(ctx: SpecContext, state: LoaderState, entry: Entry): CallResult;
+}
+
+/** The spec, unchanged (INFO1: dlinfo(RTLD_DI_LMID) says the entry's own namespace). */
+export const SPEC_OPS: Ops = {
+  dlmopen,
+  dlopen,
+  dlclose,
+  dlsym,
+  dlinfo: (_ctx, _state, entry) => ({ kind: 'lmid', lmid: entry.ns }),
+};
+
+/** A run that demonstrates the deviation: the mutant and the spec observe it differently. */
+export interface Witness {
+  readonly dsos: readonly Dso[];
+  readonly calls: readonly Call[];
+}
+
+interface MutantBase {
+  /** Short kebab-case name, unique over all mutants. */
+  readonly name: string;
+  /** The profile whose rules it breaks: validated against that profile. */
+  readonly profile: Profile;
+  /** The rule ID (CONFORMANCE.md, spec/rules.ts) it breaks. */
+  readonly rule: string;
+  /** One line: what this loader does wrong. */
+  readonly description: string;
+}
+
+export interface ModelMutant extends MutantBase {
+  readonly kind: 'model';
+  /**
+   * The operations of one run: the spec's, with one of them replaced. Called
+   * once per run, so a mutant may keep per-run memory in the closure.
+   */
+  readonly ops: (spec: Ops) => Partial<Ops>;
+  readonly witness: Witness;
+}
+
+export interface ShimMutant extends MutantBase {
+  readonly kind: 'shim';
+  /** The C source under mutants/shims/, built into an LD_PRELOAD object. */
+  readonly source: string;
+}
+
+export type Mutant = ModelMutant | ShimMutant;
+
+/**
+ * Run one sequence through a model (spec ops, or a mutant's), step by step as
+ * spec/runSpec does. A model that throws part-way (a mutant tripping over its
+ * own deviation) stops there: `error` says why.
+ */
+export function traceModel(
+  profile: Profile,
+  ops: Ops,
+  graph: DsoGraph,
+  calls: readonly Call[],
+  sys = referenceSystem(profile === 'rtld-shared'),
+): { ctx: SpecContext; steps: Step[]; error: string | null } {
+  const ctx: SpecContext = { profile, world: { graph, system: sys.system } };
+  let state = initialState(sys.system, sys.initial);
+  const steps: Step[] = [];
+  try {
+    calls.forEach((call, index) => {
+      const outcome = execute(ops, ctx, state, call, index);
+      const expected = { result: outcome.result, events: outcome.events, order: outcome.order, namespaces: namespaceViews(outcome.state) };
+      steps.push({ index, call, before: state, after: outcome.state, expected, rules: [] });
+      state = outcome.state;
+    });
+  } catch (e) {
+    return { ctx, steps, error: (e as Error).message };
+  }
+  return { ctx, steps, error: null };
+}
+
+/** The observations a model reports for a sequence (events in one order its constraints allow). */
+export function runModel(
+  profile: Profile,
+  ops: Ops,
+  graph: DsoGraph,
+  calls: readonly Call[],
+  sys = referenceSystem(profile === 'rtld-shared'),
+): { observations: Observation[]; error: string | null } {
+  const { steps, error } = traceModel(profile, ops, graph, calls, sys);
+  return { observations: steps.map(({ expected }) => ({ result: expected.result, events: linearize(expected), namespaces: expected.namespaces })), error };
+}
+
+/** spec/step.ts's dispatch, over pluggable operations. */
+function execute(ops: Ops, ctx: SpecContext, state: LoaderState, call: Call, index: number): Outcome {
+  const stale = [call.op !== 'dlopen' && call.op !== 'dlmopen' ? call.handle : undefined, 'caller' in call ? call.caller : undefined].find(
+    (h) => h !== undefined && handleEntry(state, h) === undefined,
+  );
+  if (stale !== undefined) {
+    return unchanged(state, { kind: call.op === 'dlsym' || call.op === 'dlopen' || call.op === 'dlmopen' ? 'null' : 'fail', error: msg.staleHandle(stale) });
+  }
+  const entry = (h: number): Entry => handleEntry(state, h) as Entry;
+  const callerNs = (caller: number | undefined): number => (caller === undefined ? 0 : realEntry(state, entry(caller)).ns);
+  return match(call)
+    .with({ op: 'dlopen' }, (c) => ops.dlopen(ctx, state, c.file, c.mode, index, callerNs(c.caller)))
+    .with({ op: 'dlmopen' }, (c) => ops.dlmopen(ctx, state, c.lmid, c.file, c.mode, index, 0))
+    .with({ op: 'dlclose' }, (c) => ops.dlclose(ctx, state, entry(c.handle)))
+    .with({ op: 'dlsym' }, (c) => unchanged(state, ops.dlsym(ctx, state, entry(c.handle), c.symbol)))
+    .with({ op: 'dlinfo' }, (c) => unchanged(state, ops.dlinfo(ctx, state, entry(c.handle))))
+    .exhaustive();
+}
+
+/** The operations of one run of a model mutant. */
+export function mutantOps(m: ModelMutant): Ops {
+  return { ...SPEC_OPS, ...m.ops(SPEC_OPS) };
+}
+
+/**
+ * A model mutant as an Implementation (in-process). mutants/server.ts serves
+ * exactly this over PROTOCOL.md; the strength benchmark talks to the server.
+ */
+export class ModelMutantImplementation implements Implementation {
+  readonly name: string;
+  private readonly sys: ReturnType<typeof referenceSystem>;
+
+  constructor(readonly mutant: ModelMutant) {
+    this.name = `mutant:${mutant.name}`;
+    this.sys = referenceSystem(mutant.profile === 'rtld-shared');
+  }
+
+  async hello(): Promise<SystemInfo> {
+    return { implementation: `dlmspec mutant ${this.mutant.name} (${this.mutant.profile}, breaks ${this.mutant.rule})`, ...this.sys };
+  }
+
+  async run(graph: DsoGraph, calls: readonly Call[]): Promise<RunOutcome> {
+    const { observations, error } = runModel(this.mutant.profile, mutantOps(this.mutant), graph, calls, this.sys);
+    // A mutant that trips over its own deviation later in a run crashes, as a real loader would.
+    if (error !== null) return { status: 'crash', observations, signal: null, exitCode: null, detail: `mutant model failed: ${error}` };
+    return { status: 'ok', observations };
+  }
+
+  async close(): Promise<void> {}
+}

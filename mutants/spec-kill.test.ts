@@ -1,0 +1,334 @@
+import { test as prop } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
+import { arbScenario } from '../generators/calls.ts';
+import { formatSequence, type Call } from '../model/call.ts';
+import type { Dso } from '../model/dso.ts';
+import { LM_ID_BASE, LM_ID_NEWLM, RTLD_GLOBAL, RTLD_LAZY, RTLD_NOW, RTLD_SHARED } from '../model/mode.ts';
+import type { ExpectedObservation, LifecycleEvent, Observation } from '../model/observation.ts';
+import { compareObservation, formatNamespaces } from '../spec/compare.ts';
+import { libcName, objectInfo, rtldName } from '../spec/context.ts';
+import { initialState, referenceSystem } from '../spec/initial.ts';
+import { checkInvariants, INVARIANTS } from '../spec/invariants.ts';
+import { KNOWN_BUGS, knownBug } from '../spec/known-bugs.ts';
+import { parseProfile, PROFILES, type Profile } from '../spec/profile.ts';
+import { runSpec } from '../spec/run.ts';
+import type { Step } from '../spec/step.ts';
+import { MODEL_MUTANTS } from './models.ts';
+import { mutantOps, traceModel } from './mutant.ts';
+import { dso, witnessDivergence } from './witness.ts';
+
+/**
+ * Spec-level tests that StrykerJS runs against each mutation of spec/
+ * (stryker.vitest.config.ts): fast, fixed-seed, and aimed at what the rule
+ * tables of properties/ leave open.
+ */
+
+describe('every model mutant is observably different from the spec on its witness', () => {
+  test.each(MODEL_MUTANTS.map((m) => [m.name, m] as const))('%s', (_name, m) => {
+    expect(witnessDivergence(m), `${m.name} behaves as the spec on\n${formatSequence(m.witness.calls)}`).not.toBeNull();
+  });
+});
+
+/**
+ * The invariant checker on each mutant's own trace of its witness: the
+ * invariants it breaks are pinned (a checker that lets one through has lost
+ * an invariant; one that flags more has grown a false alarm). An empty list
+ * is a mutant whose deviation shows only in observations (results, events,
+ * list order, error texts), which the differential judge checks.
+ */
+const FLAGGED_BY_INVARIANTS: Readonly<Record<string, readonly string[]>> = {
+  'noload-loads': [],
+  'reopen-not-counted': ['INV-COUNT'],
+  'dtor-order-reversed': [],
+  'ctor-order-reversed': [],
+  'cycles-not-collected': ['INV-NO-GARBAGE'],
+  'rollback-leaks-deps': ['INV-CTOR-ONCE', 'INV-NO-GARBAGE', 'LOAD4'],
+  'global-accepted-ns': [],
+  'newlm-highest-free': ['NS1'],
+  'newlm-no-reuse': ['NS1'],
+  'dlsym-depth-first': [],
+  'dso-nodelete-ignored': [],
+  'rtld-nodelete-ignored': [],
+  'empty-lmid-accepted': [],
+  'missing-binding-accepted': [],
+  'caller-ns-ignored': [],
+  'close-unopened-ok': ['INV-COUNT'],
+  'dlsym-handle-only': [],
+  'lazy-as-now': [],
+  'proxy-in-ns0': ['INV-ONE-ENTRY', 'S13'],
+  'master-not-pinned': ['INV-MASTER-PINNED', 'INV-NO-GARBAGE', 'INV-SINGLE-MASTER', 'S13'],
+  'last-proxy-unloads-master': ['INV-NODELETE-STAYS'],
+  'unique-dep-not-proxied': [],
+  'isolate-ignored': [],
+  'shared-beats-isolate': [],
+  'proxy-ctor': ['INV-CTOR-ONCE'],
+  'dlsym-proxy-private': [],
+  'demote-returns-real': [],
+  'isolated-unique-reopened': [],
+  'proxy-not-reused': ['INV-ONE-ENTRY'],
+  'noload-shared-no-proxy': [],
+  'global-accepted-shared': [],
+  'dlinfo-proxy-master-ns': [],
+  'unique-direct-not-proxied': [],
+  'proxy-brings-deps': [],
+};
+
+describe('the invariant checker flags the mutants that break a state invariant', () => {
+  test('every model mutant is in the table', () => expect(Object.keys(FLAGGED_BY_INVARIANTS).sort()).toEqual(MODEL_MUTANTS.map((m) => m.name).sort()));
+  test.each(Object.entries(FLAGGED_BY_INVARIANTS))('%s', (name, rules) => {
+    const m = MODEL_MUTANTS.find((x) => x.name === name)!;
+    const { ctx, steps } = traceModel(m.profile, mutantOps(m), { dsos: m.witness.dsos }, m.witness.calls);
+    const flagged = [...new Set(checkInvariants(ctx, steps).map((v) => v.rule))].sort();
+    expect(flagged).toEqual([...rules].sort());
+  });
+});
+
+/** Every invariant after every step, as properties/invariants.test.ts checks it, on a smaller fixed-seed budget. */
+describe.each(PROFILES)('invariants hold after every step, fixed seed (%s)', (profile) => {
+  prop.prop([arbScenario({ profile, maxCalls: 16 })], { numRuns: 150, seed: 4242 })('random sequences', ({ graph, calls }) => {
+    const run = runSpec(profile, graph, calls);
+    expect(checkInvariants(run.ctx, run.steps), formatSequence(calls)).toEqual([]);
+  });
+});
+
+// ------------------------------------------------------------------------
+// Survivors of `npm run mutation` (StrykerJS over spec/), killed one by one.
+// ------------------------------------------------------------------------
+
+const A = dso('a');
+const run = (profile: Profile, dsos: readonly Dso[], calls: readonly Call[]) => runSpec(profile, { dsos }, calls).steps;
+const results = (profile: Profile, dsos: readonly Dso[], calls: readonly Call[]) => run(profile, dsos, calls).map((s) => s.expected.result);
+const mopen = (lmid: number, file: string, mode: number = RTLD_NOW): Call => ({ op: 'dlmopen', lmid, file, mode });
+const open = (file: string, mode: number = RTLD_NOW): Call => ({ op: 'dlopen', file, mode });
+const close = (handle: number, caller?: number): Call => (caller === undefined ? { op: 'dlclose', handle } : { op: 'dlclose', handle, caller });
+
+describe('error texts are glibc\'s own (spec/messages.ts)', () => {
+  const err = (profile: Profile, dsos: readonly Dso[], calls: readonly Call[]) => {
+    const r = results(profile, dsos, calls).at(-1)!;
+    return r.kind === 'null' || r.kind === 'fail' ? r.error : `no error: ${JSON.stringify(r)}`;
+  };
+  test.each<[string, Profile, readonly Dso[], readonly Call[], string]>([
+    ['RTLD_GLOBAL outside namespace 0', 'glibc', [A], [mopen(LM_ID_NEWLM, 'liba.so', RTLD_NOW | RTLD_GLOBAL)], 'invalid mode: Invalid argument'],
+    ['no binding mode', 'glibc', [A], [open('liba.so', 0)], 'liba.so: invalid mode for dlopen(): Invalid argument'],
+    ['a bit dlopen refuses', 'glibc', [A], [open('liba.so', RTLD_NOW | RTLD_SHARED)], 'invalid mode parameter'],
+    ['an empty namespace', 'glibc', [A], [mopen(3, 'liba.so')], 'liba.so: invalid target namespace in dlmopen(): Invalid argument'],
+    ['no such file', 'glibc', [A], [open('libnothere.so')], 'libnothere.so: cannot open shared object file: No such file or directory'],
+    ['an undefined function under RTLD_NOW', 'glibc', [dso('a', { undefinedSymbol: 'nowhere' })], [open('liba.so')], 'liba.so: undefined symbol: nowhere'],
+    ['dlsym of a name nobody defines', 'glibc', [A], [open('liba.so'), { op: 'dlsym', handle: 0, symbol: 'nosuch' }], 'liba.so: undefined symbol: nosuch'],
+    ['closing an entry whose count is 0', 'glibc', [], [open('libc.so.6'), close(0), close(0)], 'libc.so.6: shared object not open'],
+    ['demoting a real entry', 'rtld-shared', [A], [mopen(LM_ID_NEWLM, 'liba.so'), mopen(1, 'liba.so', RTLD_NOW | RTLD_SHARED)], 'liba.so: object cannot be demoted to a proxy: File exists'],
+    ['a stale handle (spec only)', 'glibc', [A], [open('liba.so'), close(0), { op: 'dlsym', handle: 0, symbol: 'f0' }], 'dlmspec: h0 refers to an unloaded object (undefined behaviour on a real loader)'],
+  ])('%s', (_what, profile, dsos, calls, text) => {
+    expect(err(profile, dsos, calls)).toBe(text);
+  });
+
+  test('no more namespaces', () => {
+    const calls = Array.from({ length: 16 }, () => mopen(LM_ID_NEWLM, 'liba.so'));
+    expect(results('glibc', [A], calls).at(-1)).toEqual({ kind: 'null', error: 'liba.so: no more namespaces available for dlmopen(): Invalid argument' });
+  });
+});
+
+describe('namespace arguments (NS3)', () => {
+  test.each([-3, 16, 99, 1, 15])('dlmopen(%i, ...) into a namespace that is out of range or empty is refused', (lmid) => {
+    expect(results('glibc', [A], [mopen(lmid, 'liba.so')])[0]).toEqual({ kind: 'null', error: 'liba.so: invalid target namespace in dlmopen(): Invalid argument' });
+  });
+  test('an explicit id of a namespace in use, and LM_ID_BASE, load there', () => {
+    const r = results('glibc', [A, dso('b')], [mopen(LM_ID_NEWLM, 'liba.so'), mopen(1, 'libb.so'), mopen(LM_ID_BASE, 'libb.so')]);
+    expect(r.map((x) => (x.kind === 'handle' ? x.ns : x))).toEqual([1, 1, 0]);
+  });
+});
+
+describe('spec-only: calls on a stale handle change nothing (spec/step.ts)', () => {
+  const stale = (h: number) => `dlmspec: h${h} refers to an unloaded object (undefined behaviour on a real loader)`;
+  const setup: Call[] = [mopen(LM_ID_NEWLM, 'liba.so'), close(0)];
+  test.each<[string, Call, object]>([
+    ['dlclose', close(0), { kind: 'fail', error: stale(0) }],
+    ['dlsym', { op: 'dlsym', handle: 0, symbol: 'f0' }, { kind: 'null', error: stale(0) }],
+    ['dlinfo', { op: 'dlinfo', handle: 0 }, { kind: 'fail', error: stale(0) }],
+    ['dlopen from its code', { op: 'dlopen', file: 'liba.so', mode: RTLD_NOW, caller: 0 }, { kind: 'null', error: stale(0) }],
+    ['dlclose from its code', close(2, 0), { kind: 'fail', error: stale(0) }],
+  ])('%s', (_op, call, want) => {
+    const calls = call.op === 'dlclose' && 'caller' in call ? [...setup, open('liba.so'), call] : [...setup, call];
+    const steps = run('glibc', [dso('a', { libc: true })], calls);
+    const last = steps.at(-1)!;
+    expect(last.expected.result).toEqual(want);
+    expect(last.after).toBe(last.before);
+  });
+  test('a live handle is not stale: dlinfo says its namespace, dlopen from its code loads into that namespace', () => {
+    const r = results('glibc', [dso('a', { libc: true }), dso('b')], [mopen(LM_ID_NEWLM, 'liba.so'), { op: 'dlinfo', handle: 0 }, { op: 'dlopen', file: 'libb.so', mode: RTLD_NOW, caller: 0 }]);
+    expect(r[1]).toEqual({ kind: 'lmid', lmid: 1 });
+    expect(r[2]).toMatchObject({ kind: 'handle', ns: 1, object: 'libb.so' });
+  });
+});
+
+describe('what an observation lists (spec/view.ts) and how one is judged (spec/compare.ts)', () => {
+  const steps = run('rtld-shared', [A], [mopen(LM_ID_NEWLM, 'liba.so', RTLD_NOW | RTLD_SHARED), close(0)]);
+  const startup = referenceSystem(true).initial[0]!.entries;
+
+  test('every non-empty namespace, with its proxies marked; an emptied namespace is not listed', () => {
+    expect(steps[0]!.expected.namespaces).toEqual([
+      { ns: 0, entries: [...startup, { object: 'liba.so', proxy: false }] },
+      { ns: 1, entries: [{ object: 'liba.so', proxy: true }] },
+    ]);
+    expect(steps[1]!.expected.namespaces).toEqual([{ ns: 0, entries: [...startup, { object: 'liba.so', proxy: false }] }]);
+    expect(steps[1]!.expected.result).toEqual({ kind: 'ok' });
+  });
+
+  const ev = (event: 'ctor' | 'dtor', object: string, ns = 0): LifecycleEvent => ({ event, object, ns });
+  const expected: ExpectedObservation = {
+    result: { kind: 'handle', handle: 0, ns: 0, object: 'liba.so', proxy: false },
+    events: [ev('ctor', 'libb.so'), ev('ctor', 'liba.so'), ev('ctor', 'libc.so')],
+    order: [[0, 1]],
+    namespaces: [{ ns: 0, entries: [{ object: 'liba.so', proxy: false }, { object: 'libb.so', proxy: true }] }],
+  };
+  const observed: Observation = { result: expected.result, events: expected.events, namespaces: expected.namespaces };
+
+  test('the same observation conforms, whatever the key order of its result and the order of unconstrained events', () => {
+    expect(compareObservation(expected, observed)).toBeNull();
+    const reordered = { proxy: false, object: 'liba.so', ns: 0, handle: 0, kind: 'handle' } as const;
+    expect(compareObservation(expected, { ...observed, result: reordered, events: [ev('ctor', 'libc.so'), ev('ctor', 'libb.so'), ev('ctor', 'liba.so')] })).toBeNull();
+  });
+  test('a different result', () => {
+    expect(compareObservation(expected, { ...observed, result: { kind: 'null', error: null } })).toEqual({
+      aspect: 'result',
+      message: 'expected {"kind":"handle","handle":0,"ns":0,"object":"liba.so","proxy":false}, observed {"kind":"null","error":null}',
+    });
+  });
+  test('different namespace lists', () => {
+    expect(compareObservation(expected, { ...observed, namespaces: [{ ns: 0, entries: [{ object: 'liba.so', proxy: false }] }] })).toEqual({
+      aspect: 'namespaces',
+      message: 'expected ns0=[liba.so, libb.so(proxy)]; observed ns0=[liba.so]',
+    });
+    expect(formatNamespaces([{ ns: 3, entries: [] }])).toBe('ns3=[]');
+  });
+  test('different events', () => {
+    expect(compareObservation(expected, { ...observed, events: [ev('ctor', 'libb.so'), ev('ctor', 'liba.so'), ev('dtor', 'libc.so', 2)] })).toEqual({
+      aspect: 'events',
+      message: 'expected {ctor liba.so@ns0, ctor libb.so@ns0, ctor libc.so@ns0}, observed {ctor liba.so@ns0, ctor libb.so@ns0, dtor libc.so@ns2}',
+    });
+  });
+  test('events in an order the constraints forbid', () => {
+    expect(compareObservation(expected, { ...observed, events: [ev('ctor', 'liba.so'), ev('ctor', 'libc.so'), ev('ctor', 'libb.so')] })).toEqual({
+      aspect: 'event order',
+      message: 'ctor libb.so@ns0 must run before ctor liba.so@ns0; observed ctor liba.so@ns0, ctor libc.so@ns0, ctor libb.so@ns0',
+    });
+  });
+});
+
+describe('the start-up state (spec/initial.ts) and the objects (spec/context.ts)', () => {
+  test('the reference system of glibc 2.36 x86_64, with libc and ld.so UNIQUE under the RTLD_SHARED series', () => {
+    for (const unique of [false, true]) {
+      expect(referenceSystem(unique).system).toEqual([
+        { name: '<main>', needed: ['libc.so.6'], unique: false, rtld: false },
+        { name: 'linux-vdso.so.1', needed: [], unique: false, rtld: false },
+        { name: 'libc.so.6', needed: ['ld-linux-x86-64.so.2'], unique, rtld: false },
+        { name: 'ld-linux-x86-64.so.2', needed: [], unique, rtld: true },
+      ]);
+    }
+  });
+  test("start-up entries are namespace 0's real, never-unloaded entries, their DT_NEEDED resolved among themselves", () => {
+    const { system, initial } = referenceSystem(false);
+    const s = initialState(system, initial);
+    const byName = (n: string) => Object.values(s.entries).find((e) => e.object === n)!;
+    expect(Object.values(s.entries).every((e) => e.ns === 0 && e.kind === 'real' && e.startup && e.openCount === 0 && !e.nodelete && e.master === null)).toBe(true);
+    expect(byName('<main>').deps).toEqual([byName('libc.so.6').id]);
+    expect(byName('libc.so.6').deps).toEqual([byName('ld-linux-x86-64.so.2').id]);
+    expect(byName('linux-vdso.so.1').deps).toEqual([]);
+    expect(s.namespaces.length).toBe(16);
+    expect(s.nextId).toBe(4);
+    // An object the loader lists but describes nowhere needs nothing.
+    expect(initialState(system, [{ ns: 0, entries: [{ object: 'libextra.so', proxy: false }] }]).entries[0]!.deps).toEqual([]);
+    expect(() => initialState(system, [{ ns: 0, entries: [{ object: 'libc.so.6', proxy: true }] }])).toThrow('initial state: libc.so.6 in namespace 0 is a proxy');
+  });
+  test('the main program and the vdso are no files to open; a system object has no test symbols', () => {
+    const ctx = { profile: 'glibc' as const, world: { graph: { dsos: [] }, system: referenceSystem(false).system } };
+    expect(objectInfo(ctx, '<main>')).toBeUndefined();
+    expect(objectInfo(ctx, 'linux-vdso.so.1')).toBeUndefined();
+    expect(objectInfo(ctx, 'libc.so.6')).toEqual({ name: 'libc.so.6', needed: ['ld-linux-x86-64.so.2'], unique: false, nodelete: false, rtld: false, test: false, symbols: [], undefinedSymbol: undefined });
+    expect(libcName([{ name: 'notlibc.so.1', needed: [], unique: false, rtld: false }, { name: 'libc.so.6', needed: [], unique: false, rtld: false }])).toBe('libc.so.6');
+    expect(libcName([])).toBe('libc.so.6');
+    expect(rtldName(referenceSystem(false).system)).toBe('ld-linux-x86-64.so.2');
+    expect(rtldName([])).toBeUndefined();
+  });
+  test('profiles', () => {
+    expect(PROFILES).toEqual(['glibc', 'rtld-shared']);
+    expect(parseProfile('glibc')).toBe('glibc');
+    expect(parseProfile('rtld-shared')).toBe('rtld-shared');
+    expect(() => parseProfile('musl')).toThrow('unknown profile "musl" (expected glibc or rtld-shared)');
+  });
+});
+
+describe('loading and unloading details', () => {
+  test('dlclose of a nodelete entry succeeds and changes nothing (CLOSE2)', () => {
+    const s = run('glibc', [dso('a', { nodelete: true })], [open('liba.so'), close(0)]).at(-1)!;
+    expect(s.expected.result).toEqual({ kind: 'ok' });
+    expect(s.after).toBe(s.before);
+  });
+  test('with two undefined functions, the one of the object relocated first (the dependency) is reported (LOAD5)', () => {
+    const r = results('glibc', [dso('a', { needed: ['b'], undefinedSymbol: 'ua' }), dso('b', { undefinedSymbol: 'ub' })], [open('liba.so')]);
+    expect(r[0]).toEqual({ kind: 'null', error: 'libb.so: undefined symbol: ub' });
+  });
+  test('a proxy is never relocated: RTLD_NOW through a proxy of a lazily loaded master succeeds (S2, LOAD5)', () => {
+    const r = results('rtld-shared', [dso('a', { undefinedSymbol: 'nowhere' })], [open('liba.so', RTLD_LAZY), mopen(LM_ID_NEWLM, 'liba.so', RTLD_NOW | RTLD_SHARED)]);
+    expect(r[1]).toMatchObject({ kind: 'handle', ns: 1, proxy: true });
+  });
+  test('objects on a dependency cycle constrain no constructor order, one-way dependencies still do (LOAD3)', () => {
+    const s = run('glibc', [dso('a', { needed: ['b'] }), dso('b', { needed: ['a', 'c'] }), dso('c', { needed: ['d'] }), dso('d')], [open('liba.so')])[0]!;
+    const names = s.expected.order.map(([x, y]) => `${s.expected.events[x]!.object} < ${s.expected.events[y]!.object}`);
+    expect(names).toEqual(['libd.so < libc.so']);
+  });
+});
+
+describe('known loader bugs (spec/known-bugs.ts)', () => {
+  const G = { dsos: [dso('a', { libc: true }), dso('b')] };
+  const ctx = runSpec('glibc', G, []).ctx;
+  const inNs1 = runSpec('glibc', G, [mopen(LM_ID_NEWLM, 'liba.so'), open('liba.so')]).final; // h0 in ns 1, h1 in ns 0
+  const ids = (call: Call) => KNOWN_BUGS.filter((b) => b.triggers(ctx, inNs1, call)).map((b) => b.id);
+  test.each<[string, Call, string[]]>([
+    ['refused mode bit, from code in ns 1', { op: 'dlopen', file: 'libb.so', mode: RTLD_NOW | RTLD_SHARED, caller: 0 }, ['GLIBC-NS-DLOPEN-MODE']],
+    ['RTLD_GLOBAL, from code in ns 1', { op: 'dlopen', file: 'libb.so', mode: RTLD_NOW | RTLD_GLOBAL, caller: 0 }, ['GLIBC-NS-DLOPEN-GLOBAL']],
+    ['refused mode bit, from code in ns 0', { op: 'dlopen', file: 'libb.so', mode: RTLD_NOW | RTLD_SHARED, caller: 1 }, []],
+    ['RTLD_GLOBAL, from code in ns 0', { op: 'dlopen', file: 'libb.so', mode: RTLD_NOW | RTLD_GLOBAL, caller: 1 }, []],
+    ['RTLD_GLOBAL, from the main program', open('libb.so', RTLD_NOW | RTLD_GLOBAL), []],
+    ['a good mode, from code in ns 1', { op: 'dlopen', file: 'libb.so', mode: RTLD_NOW, caller: 0 }, []],
+    ['dlmopen', mopen(1, 'libb.so', RTLD_NOW | RTLD_GLOBAL), []],
+    ['from a stale caller', { op: 'dlopen', file: 'libb.so', mode: RTLD_NOW | RTLD_GLOBAL, caller: 7 }, []],
+  ])('%s', (_what, call, want) => {
+    expect(ids(call)).toEqual(want);
+    expect(knownBug(ctx, inNs1, call)?.id).toBe(want[0]);
+  });
+  test('each bug names its loader and says what happens', () => {
+    for (const b of KNOWN_BUGS) {
+      expect(b.loader).toMatch(/glibc/);
+      expect(b.summary).toMatch(/crashes/);
+    }
+  });
+});
+
+describe('the invariant checker reports precisely', () => {
+  test('each invariant states itself', () => {
+    for (const inv of INVARIANTS) expect(inv.statement.length, inv.id).toBeGreaterThan(30);
+  });
+  test('what it says of each mutant, message by message', () => {
+    const said = Object.fromEntries(
+      MODEL_MUTANTS.map((m) => {
+        const { ctx, steps } = traceModel(m.profile, mutantOps(m), { dsos: m.witness.dsos }, m.witness.calls);
+        return [m.name, checkInvariants(ctx, steps).map((v) => `${v.step} ${v.rule}: ${v.message}`)];
+      }),
+    );
+    expect(said).toMatchSnapshot();
+  });
+  test('an event that names no entry its call created or unloaded is flagged (INV-CTOR-ONCE)', () => {
+    const { ctx, steps } = runSpec('glibc', { dsos: [A] }, [open('liba.so'), { op: 'dlsym', handle: 0, symbol: 'f0' }]);
+    for (const event of ['ctor', 'dtor'] as const) {
+      const broken = steps.map((s, i) => (i === 1 ? { ...s, expected: { ...s.expected, events: [{ event, object: 'libz.so', ns: 0 }] } } : s));
+      expect(checkInvariants(ctx, broken).map((v) => v.message)).toContain('an event names no entry created or unloaded by its call');
+    }
+  });
+  test('a failed dlopen that changed the state is flagged, a failed dlsym is not looked at (LOAD4)', () => {
+    const { ctx, steps } = runSpec('glibc', { dsos: [A] }, [open('libnothere.so'), { op: 'dlsym', handle: 0, symbol: 'f0' }]);
+    const changed = (s: Step): Step => ({ ...s, after: { ...s.after, nextId: s.after.nextId + 1 } });
+    expect(checkInvariants(ctx, [changed(steps[0]!)]).map((v) => v.rule)).toEqual(['LOAD4']);
+    expect(checkInvariants(ctx, [steps[0]!]).map((v) => v.rule)).toEqual([]);
+  });
+});
