@@ -20,7 +20,7 @@ export const dsoName = (i: number): string => `lib${LETTERS[i % LETTERS.length]}
 export const sometimes = <T>(arb: fc.Arbitrary<T>, percent: number): fc.Arbitrary<T | null> =>
   fc.oneof({ weight: 100 - percent, arbitrary: fc.constant(null) }, { weight: percent, arbitrary: arb });
 
-export type Shape = 'random' | 'chain' | 'diamond' | 'cycle' | 'fanout';
+export type Shape = 'random' | 'chain' | 'diamond' | 'cycle' | 'fanout' | 'tree';
 
 /** Edges of a graph of `n` nodes as adjacency lists of indices (link order). */
 function shapeEdges(shape: Shape, n: number, random: readonly (readonly number[])[]): number[][] {
@@ -44,6 +44,10 @@ function shapeEdges(shape: Shape, n: number, random: readonly (readonly number[]
       break;
     case 'fanout':
       for (let i = 1; i < n; i++) add(0, i);
+      break;
+    case 'tree':
+      // Binary tree: breadth-first and depth-first search orders differ (SYM1).
+      for (let i = 1; i < n; i++) add((i - 1) >> 1, i);
       break;
     case 'random':
       random.forEach((targets, a) => targets.forEach((b) => add(a, b % n)));
@@ -81,7 +85,7 @@ export function arbGraph(opts: GraphOptions = {}): fc.Arbitrary<DsoGraph> {
     .integer({ min, max })
     .chain((n) =>
       fc.record({
-        shape: fc.constantFrom<Shape>('random', 'chain', 'diamond', 'cycle', 'fanout'),
+        shape: fc.constantFrom<Shape>('random', 'chain', 'diamond', 'cycle', 'fanout', 'tree'),
         random: fc.array(fc.array(fc.nat(n - 1), { maxLength: 2 }), { minLength: n, maxLength: n }),
         flags: fc.array(flags, { minLength: n, maxLength: n }),
         missing: failIndex,
