@@ -2,7 +2,7 @@ import { castDraft } from 'immer';
 import type { LifecycleEvent } from '../model/observation.ts';
 import type { Entry, LoaderState } from '../model/state.ts';
 import { objectInfo, type SpecContext } from './context.ts';
-import { produce } from './draft.ts';
+import { copyEntry, produce } from './draft.ts';
 import { eventOrder } from './graph-order.ts';
 import * as msg from './messages.ts';
 import { unchanged, type Outcome } from './open.ts';
@@ -13,8 +13,9 @@ export function dlclose(ctx: SpecContext, state: LoaderState, entry: Entry): Out
   if (entry.nodelete) return unchanged(state, { kind: 'ok' });
   // CLOSE4: closing an entry nobody holds open.
   if (entry.openCount === 0) return unchanged(state, { kind: 'fail', error: msg.notOpen(entry.object) });
-  const closed = state.entries[entry.id] as Entry;
-  const entries: Record<number, Entry> = { ...state.entries, [entry.id]: { ...closed, openCount: closed.openCount - 1 } };
+  const counted = copyEntry(state.entries[entry.id] as Entry);
+  counted.openCount -= 1;
+  const entries: Record<number, Entry> = { ...state.entries, [entry.id]: counted };
   // Only the last close of an entry that is not a start-up entry runs the close worker.
   const collects = entry.openCount === 1 && !entry.startup;
   const dead = collects ? garbage(entries, state.namespaces[entry.ns] ?? []) : [];
