@@ -3,7 +3,9 @@
  * (every invariant after every step), on pre-generated sequences over small
  * graphs (10 DSOs) and a large one (1,000 DSOs, `largeGraph`). Generation
  * time is excluded from the throughput and reported on its own; the spec
- * alone and the invariant checks alone are shown too.
+ * alone and the invariant checks alone are shown too. Each measurement
+ * follows a warm-up, and small graphs are measured before any large one is
+ * generated (see `measure` and the end of the file for why).
  *
  *   npx tsx bench/spec.ts [--seconds S] [--sequences N]
  *
@@ -66,13 +68,14 @@ interface Measure {
 
 /**
  * Repeat `work` over all scenarios (at least once) for about `seconds`, after
- * a warm-up of a quarter of that (at least one pass): the optimizing compiler
- * takes a second or more of CPU time on a busy machine, which would otherwise
- * be charged to whichever measurement comes first.
+ * a warm-up of half that (at least one pass): the optimizing compiler takes
+ * about a second of CPU time on a busy machine before a workload runs at its
+ * steady rate, which would otherwise be charged to whichever measurement
+ * comes first (the harness runs thousands of sequences per process).
  */
 function measure(w: Workload, work: (s: Scenario) => void): Measure {
   const perRound = w.scenarios.reduce((n, s) => n + s.calls.length, 0);
-  const warmUntil = performance.now() + seconds * 250;
+  const warmUntil = performance.now() + seconds * 500;
   do {
     for (const s of w.scenarios) work(s);
   } while (performance.now() < warmUntil);

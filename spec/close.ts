@@ -13,10 +13,10 @@ export function dlclose(ctx: SpecContext, state: LoaderState, entry: Entry): Out
   if (entry.nodelete) return unchanged(state, { kind: 'ok' });
   // CLOSE4: closing an entry nobody holds open.
   if (entry.openCount === 0) return unchanged(state, { kind: 'fail', error: msg.notOpen(entry.object) });
+  // The count goes down; the last close of an entry that is not a start-up entry runs the close worker.
   const counted = copyEntry(state.entries[entry.id] as Entry);
   counted.openCount -= 1;
   const entries: Record<number, Entry> = { ...state.entries, [entry.id]: counted };
-  // Only the last close of an entry that is not a start-up entry runs the close worker.
   const collects = entry.openCount === 1 && !entry.startup;
   const dead = collects ? garbage(entries, state.namespaces[entry.ns] ?? []) : [];
   for (const e of dead) delete entries[e.id];
@@ -25,7 +25,7 @@ export function dlclose(ctx: SpecContext, state: LoaderState, entry: Entry): Out
   const dying = dead.filter((e) => e.kind === 'real' && objectInfo(ctx, e.object)?.test === true);
   const events: LifecycleEvent[] = dying.map((e) => ({ event: 'dtor', object: e.object, ns: e.ns }));
   const order = eventOrder(state, events, dying.map((e) => e.id));
-  // One produce for the whole call, the changed parts replaced whole (see StateChanges in spec/draft.ts).
+  // One produce for the whole call; the parts it changes are replaced whole (see StateChanges, spec/draft.ts).
   const next = produce(state, (draft) => {
     draft.entries = castDraft(entries);
     if (!collects) return;

@@ -38,7 +38,7 @@ export function rtldName(system: readonly SystemObject[]): string | undefined {
  * around the same graph and system, so the index is keyed by those two).
  */
 const infoIndexes = new WeakMap<DsoGraph, WeakMap<readonly SystemObject[], ReadonlyMap<string, ObjectInfo>>>();
-/** The world looked up last and its index: a run asks about one world thousands of times in a row. */
+/** The world looked up last and its index (a memo: a run asks about one world hundreds of times in a row). */
 let lastWorld: World | undefined;
 let lastIndex: ReadonlyMap<string, ObjectInfo> = new Map();
 

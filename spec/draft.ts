@@ -32,7 +32,8 @@ export type EntryFields = Pick<Entry, 'object' | 'ns' | 'kind' | 'master'>;
 const newEntry = (id: number, { object, ns, kind, master }: EntryFields): Entry => ({ id, deps: [], openCount: 0, nodelete: false, startup: false, object, ns, kind, master });
 
 /**
- * A copy of an entry, to change. Every entry the spec makes is built by one
+ * A copy of an entry, to change (its `deps` array is shared: replace it,
+ * never change it in place). Every entry the spec makes is built by one
  * object literal with its fields in one order (newEntry, this, initialState):
  * entries then share one hidden class, and the engine reads their fields
  * without a lookup (object spread made a new hidden class per way of copying).

@@ -112,6 +112,8 @@ function components(state: LoaderState, roots: readonly number[]): Components {
  * entries reaches it back. Both are read off the strongly connected
  * components of the graph reachable from the events' entries, computed once:
  * per component, the set of events it reaches (a bit set over event indices).
+ * The constraints, and their order, are those of checking every pair of
+ * events directly (spec/graph-order.test.ts compares the two).
  */
 export function eventOrder(
   state: LoaderState,

@@ -28,7 +28,8 @@ export function initialState(system: readonly SystemObject[], initial: readonly 
   const entries: Record<number, Entry> = {};
   for (const { id, object, ns } of loaded) {
     const deps = (neededOf.get(object) ?? []).flatMap((n) => byName.get(`${ns}/${n}`) ?? []);
-    entries[id] = { id, deps, openCount: 0, nodelete: false, startup: true, object, ns, kind: 'real', master: null }; // field order: see copyEntry
+    // Fields in the order every entry has them (see copyEntry in spec/draft.ts).
+    entries[id] = { id, deps, openCount: 0, nodelete: false, startup: true, object, ns, kind: 'real', master: null };
   }
   return { entries, namespaces, handles: {}, nextId: loaded.length };
 }

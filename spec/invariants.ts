@@ -151,7 +151,7 @@ export const INVARIANTS: readonly Invariant[] = [
     profiles: BOTH,
     reads: 'state',
     check: (_c, { after }) => {
-      const liveIn = new Array<number>(after.nextId).fill(0); // entry id -> the last namespace (+1) whose roots reach it
+      const liveIn: number[] = []; // entry id -> the last namespace (+1) whose roots reach it
       const stack: number[] = [];
       for (let ns = 0; ns < after.namespaces.length; ns++) {
         const list = after.namespaces[ns] ?? [];
@@ -277,11 +277,11 @@ function firstRepeat(names: readonly string[]): string | undefined {
  * highest nextId), a map for any other key (-1, or no entry at all).
  */
 class Counts {
-  private readonly dense: number[];
+  private readonly dense: Int32Array;
   private other: Map<number, number> | undefined;
 
   constructor(size: number) {
-    this.dense = new Array<number>(size).fill(0);
+    this.dense = new Int32Array(size);
   }
   get(id: number): number {
     return this.isDense(id) ? (this.dense[id] as number) : (this.other?.get(id) ?? 0);
@@ -417,7 +417,7 @@ function missingFrom(entries: readonly Entry[], state: LoaderState): readonly En
 
 /** objectInfo of an entry's object, remembered by entry id for the ids a trace numbers (and checked against the object). */
 function objectInfos(ctx: SpecContext, ids: number): (e: Entry) => ObjectInfo | undefined {
-  const known = new Array<ObjectInfo | undefined>(ids).fill(undefined);
+  const known: (ObjectInfo | undefined)[] = [];
   return (e) => {
     const info = known[e.id];
     if (info !== undefined && info.name === e.object) return info;

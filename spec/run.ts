@@ -29,9 +29,9 @@ const REFERENCE: Readonly<Record<Profile, SystemDescription>> = { glibc: referen
 
 /**
  * The start state of a system, and its namespace views, built once per
- * description and shared by every run from it: states are never changed
- * (a call makes a new state instead). Not frozen: copying a frozen record
- * takes the JavaScript engine's slow path, and every call copies the records it changes.
+ * description and shared by every run from it: states are never changed (a
+ * call makes a new state instead). Not frozen: every call copies the records
+ * it changes, and copying a frozen record takes the engine's slow path.
  */
 const starts = new WeakMap<SystemDescription, Viewed>();
 
