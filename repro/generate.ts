@@ -12,8 +12,11 @@ import { DEFAULT_TUNABLES } from '../adapters/native.ts';
 import { formatCall, type Call } from '../model/call.ts';
 import type { Dso } from '../model/dso.ts';
 import { formatLmid, formatMode } from '../model/mode.ts';
-import type { CallResult, ExpectedObservation, LifecycleEvent, NamespaceView } from '../model/observation.ts';
+import type { ExpectedObservation, LifecycleEvent } from '../model/observation.ts';
+import { linkFlags } from '../native/build-dsos.ts';
 import { dsoSource } from '../native/dso-source.ts';
+import { formatResult as resultText } from '../cli/format.ts';
+import { formatNamespaces as namespacesText } from '../spec/compare.ts';
 import { NATIVE_DIR } from '../native/toolchain.ts';
 import { runSpec } from '../spec/run.ts';
 import type { CounterexampleFile } from '../harness/counterexample-file.ts';
@@ -24,48 +27,17 @@ const REPRO_DIR = dirname(fileURLToPath(import.meta.url));
 export const MARKER = '.dlmspec-repro';
 
 /**
- * The flags native/build-dsos.ts links a test DSO with. Keep in step with
- * linkFlags() there; test repro/generate.test.ts compares the two on a built DSO.
+ * The flags native/build-dsos.ts links a test DSO with (linkFlags), with
+ * `$ORIGIN` quoted for a Makefile recipe; repro/generate.test.ts compares the
+ * two on a built DSO.
  */
 export function dsoFlags(dso: Dso): string[] {
-  return [
-    '-shared',
-    '-fPIC',
-    '-O0',
-    '-fno-optimize-sibling-calls',
-    '-fplt',
-    ...(dso.libc ? [] : ['-nostdlib']),
-    '-Wl,--no-as-needed',
-    '-Wl,-z,lazy',
-    `-Wl,-soname,${dso.name}`,
-    '-Wl,--enable-new-dtags',
-    "'-Wl,-rpath,$$ORIGIN'",
-    ...(dso.unique ? ['-Wl,-z,unique'] : []),
-    ...(dso.nodelete ? ['-Wl,-z,nodelete'] : []),
-  ];
+  return linkFlags(dso).map((f) => (f.includes('$ORIGIN') ? `'${f.replace('$ORIGIN', () => '$$ORIGIN')}'` : f));
 }
 
-/** The same texts dlmspec-repro.h prints for an actual observation. */
-export function resultText(r: CallResult): string {
-  switch (r.kind) {
-    case 'handle':
-      return `handle h${r.handle}: ${r.object} in ns ${r.ns}${r.proxy ? ' (proxy)' : ''}`;
-    case 'null':
-      return r.error === null ? 'NULL, no dlerror' : `NULL, dlerror "${r.error}"`;
-    case 'fail':
-      return r.error === null ? 'failure, no dlerror' : `failure, dlerror "${r.error}"`;
-    case 'ok':
-      return '0 (success)';
-    case 'symbol':
-      return `symbol defined in ${r.object} of ns ${r.ns}`;
-    case 'lmid':
-      return `lmid ${r.lmid}`;
-  }
-}
-
-export function namespacesText(views: readonly NamespaceView[]): string {
-  return views.map((v) => `ns${v.ns}=[${v.entries.map((e) => e.object + (e.proxy ? '(proxy)' : '')).join(', ')}]`).join(' ');
-}
+/** The texts dlmspec-repro.h prints for an observation: the terminal's own (cli/format.ts, spec/compare.ts). */
+export { formatResult as resultText } from '../cli/format.ts';
+export { formatNamespaces as namespacesText } from '../spec/compare.ts';
 
 const eventKey = (e: LifecycleEvent) => `${e.event} ${e.object}@ns${e.ns}`;
 
