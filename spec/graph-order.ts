@@ -112,8 +112,10 @@ function components(state: LoaderState, roots: readonly number[]): Components {
  * entries reaches it back. Both are read off the strongly connected
  * components of the graph reachable from the events' entries, computed once:
  * per component, the set of events it reaches (a bit set over event indices).
- * The constraints, and their order, are those of checking every pair of
- * events directly (spec/graph-order.test.ts compares the two).
+ * The result is the transitive reduction: a constraint that follows from two
+ * others (a before b, b before c: a before c) is left out, so a chain of n
+ * constructors gives n - 1 pairs. Its closure is exactly what checking every
+ * pair of events directly gives (spec/graph-order.test.ts compares the two).
  */
 export function eventOrder(
   state: LoaderState,
@@ -122,6 +124,22 @@ export function eventOrder(
 ): Array<[number, number]> {
   const k = ids.length;
   if (k < 2) return []; // a constraint needs two events
+  return reduction(events, needsByComponents(state, ids));
+}
+
+/**
+ * needs[i] (a bit set over event indices, `words` words per event): the
+ * events on no cycle that event i depends on one way; none for an event on a
+ * cycle.
+ */
+interface Needs {
+  readonly words: number;
+  readonly needs: Uint32Array;
+}
+
+/** Needs, read off the strongly connected components reachable from the events' entries. */
+function needsByComponents(state: LoaderState, ids: readonly number[]): Needs {
+  const k = ids.length;
   const { local, targets, component, completed, count } = components(state, ids);
   const words = (k + 31) >>> 5;
   // reaches[c]: the events whose entry component c reaches (itself included).
@@ -143,17 +161,41 @@ export function eventOrder(
   onCycle.forEach((cycle, j) => {
     if (!cycle) free[j >>> 5]! |= 1 << (j & 31);
   });
-  const order: Array<[number, number]> = [];
+  const needs = new Uint32Array(k * words);
   for (let i = 0; i < k; i++) {
     if (onCycle[i]) continue;
-    const ev = events[i]!.event;
-    // The events j that i depends on, ascending: the bits of reaches[at[i]] among free events.
     for (let w = 0; w < words; w++) {
       for (let bits = reaches[at[i]! * words + w]! & free[w]!; bits !== 0; bits &= bits - 1) {
         const j = (w << 5) | (31 - Math.clz32(bits & -bits));
-        if (j === i) continue;
         const jNeedsI = (reaches[at[j]! * words + (i >>> 5)]! & (1 << (i & 31))) !== 0;
-        if (jNeedsI) continue; // no one-way dependency of i on j
+        if (j !== i && !jNeedsI) needs[i * words + w]! |= 1 << (j & 31);
+      }
+    }
+  }
+  return { words, needs };
+}
+
+/**
+ * The constraints, transitively reduced. Among events on no cycle "depends
+ * on" is a strict partial order (a two-way dependency is a cycle): keep only
+ * the pairs no third event implies.
+ */
+function reduction(events: readonly LifecycleEvent[], { words, needs }: Needs): Array<[number, number]> {
+  const k = events.length;
+  const order: Array<[number, number]> = [];
+  const implied = new Uint32Array(words);
+  for (let i = 0; i < k; i++) {
+    implied.fill(0);
+    for (let w = 0; w < words; w++) {
+      for (let bits = needs[i * words + w]!; bits !== 0; bits &= bits - 1) {
+        const l = (w << 5) | (31 - Math.clz32(bits & -bits));
+        for (let x = 0; x < words; x++) implied[x]! |= needs[l * words + x]!;
+      }
+    }
+    const ev = events[i]!.event;
+    for (let w = 0; w < words; w++) {
+      for (let bits = needs[i * words + w]! & ~implied[w]!; bits !== 0; bits &= bits - 1) {
+        const j = (w << 5) | (31 - Math.clz32(bits & -bits));
         // i depends on j: ctor(j) before ctor(i); dtor(i) before dtor(j).
         order.push(ev === 'ctor' ? [j, i] : [i, j]);
       }

@@ -28,6 +28,8 @@ export interface StepFacts {
   readonly before: readonly Entry[];
   /** The entries of `after`, ascending by id. */
   readonly after: readonly Entry[];
+  /** objectInfo of each entry of `after`, by position in `after`. */
+  readonly afterInfo: readonly (ObjectInfo | undefined)[];
   /** The proxies of `after`, ascending by id. */
   readonly proxies: readonly Entry[];
   /** The entries of `before` that `after` no longer has, ascending by id. */
@@ -132,9 +134,10 @@ export const INVARIANTS: readonly Invariant[] = [
     profiles: BOTH,
     reads: 'state',
     check: (_c, { after }, _l, facts) => {
-      for (const e of facts.after) {
+      for (let k = 0; k < facts.after.length; k++) {
+        const e = facts.after[k] as Entry;
         if (e.kind !== 'real' || e.startup) continue;
-        const needed = facts.info(e)?.needed ?? [];
+        const needed = facts.afterInfo[k]?.needed ?? [];
         let ok = e.deps.length === needed.length;
         for (let i = 0; ok && i < e.deps.length; i++) {
           const d = after.entries[e.deps[i] as number];
@@ -151,25 +154,25 @@ export const INVARIANTS: readonly Invariant[] = [
     profiles: BOTH,
     reads: 'state',
     check: (_c, { after }) => {
-      const liveIn: number[] = []; // entry id -> the last namespace (+1) whose roots reach it
+      const liveIn = new Marks(after.nextId); // entry id -> the last namespace (+1) whose roots reach it
       const stack: number[] = [];
       for (let ns = 0; ns < after.namespaces.length; ns++) {
         const list = after.namespaces[ns] ?? [];
+        if (list.length === 0) continue;
         const mark = ns + 1;
         for (const id of list) {
           const e = entryById(after, id);
-          if (e.openCount > 0 || e.nodelete || e.startup) stack.push(e.id);
+          if (e.openCount > 0 || e.nodelete || e.startup) stack.push(id);
         }
         while (stack.length > 0) {
           const id = stack.pop() as number;
-          if (liveIn[id] === mark) continue;
-          liveIn[id] = mark;
+          if (liveIn.get(id) === mark) continue;
+          liveIn.set(id, mark);
           const deps = after.entries[id]?.deps;
           if (deps !== undefined) for (const d of deps) stack.push(d);
         }
         for (const id of list) {
-          const e = entryById(after, id);
-          if (liveIn[e.id] !== mark) return `${label(e)} is unreachable but still loaded`;
+          if (liveIn.get(id) !== mark) return `${label(entryById(after, id))} is unreachable but still loaded`;
         }
       }
       return null;
@@ -181,8 +184,9 @@ export const INVARIANTS: readonly Invariant[] = [
     profiles: BOTH,
     reads: 'step',
     check: (_c, _s, ledger, facts) => {
-      for (const e of facts.after) {
-        const want = e.kind === 'real' && facts.info(e)?.test === true ? 1 : 0;
+      for (let k = 0; k < facts.after.length; k++) {
+        const e = facts.after[k] as Entry;
+        const want = e.kind === 'real' && facts.afterInfo[k]?.test === true ? 1 : 0;
         if (ledger.ctors(e.id) !== want) return `${label(e)} constructed ${ledger.ctors(e.id)} times`;
         if (ledger.dtors(e.id) !== 0) return `${label(e)} destructed while still loaded`;
       }
@@ -240,10 +244,11 @@ export const INVARIANTS: readonly Invariant[] = [
     statement: 'New entries are appended: the surviving entries keep their order, new ones come after them.',
     profiles: BOTH,
     reads: 'step',
-    check: (_c, { before, after }) => {
+    check: (_c, { before, after }, _l, { removed }) => {
       for (let ns = 0; ns < after.namespaces.length; ns++) {
         // The entries of `before` still loaded must be the first ones of the list now, in the same order.
         const now = after.namespaces[ns] ?? [];
+        if (now === before.namespaces[ns] && removed.length === 0) continue; // the very same list, all of it loaded
         let i = 0;
         for (const id of before.namespaces[ns] ?? []) {
           if (after.entries[id] === undefined) continue;
@@ -255,6 +260,22 @@ export const INVARIANTS: readonly Invariant[] = [
     },
   },
 ];
+
+/** Numbers by entry id: dense below the state's nextId, a map for any other id (a corrupt list). */
+class Marks {
+  private readonly dense: Int32Array;
+  private other: Map<number, number> | undefined;
+  constructor(size: number) {
+    this.dense = new Int32Array(Math.max(0, size | 0));
+  }
+  get(id: number): number {
+    return id >= 0 && id < this.dense.length && Number.isInteger(id) ? (this.dense[id] as number) : (this.other?.get(id) ?? 0);
+  }
+  set(id: number, n: number): void {
+    if (id >= 0 && id < this.dense.length && Number.isInteger(id)) this.dense[id] = n;
+    else (this.other ??= new Map()).set(id, n);
+  }
+}
 
 /** The first name that repeats an earlier one. */
 function firstRepeat(names: readonly string[]): string | undefined {
@@ -342,7 +363,10 @@ class Pool {
 
   /** The first entry, by id, of that object in that namespace. */
   first(object: string, ns: number): Entry | undefined {
-    if (this.entries.length <= 8) return this.entries.find((x) => x.object === object && x.ns === ns);
+    if (this.entries.length <= 8) {
+      for (const x of this.entries) if (x.object === object && x.ns === ns) return x;
+      return undefined;
+    }
     if (this.index === undefined) {
       this.index = new Map();
       for (const e of this.entries) {
@@ -376,11 +400,11 @@ export function checkInvariants(ctx: SpecContext, steps: readonly Step[]): Viola
   const verdicts = new Array<string | null>(invariants.length).fill(null);
   let checked: LoaderState | undefined;
   for (const s of steps) {
-    const before = last?.state === s.before ? last : new StateFacts(s.before);
-    const after = s.after === s.before ? before : new StateFacts(s.after);
+    const before = last?.state === s.before ? last : new StateFacts(s.before, info);
+    const after = s.after === s.before ? before : new StateFacts(s.after, info);
     last = after;
     const removed = missingFrom(before.entries, s.after);
-    const facts: StepFacts = { before: before.entries, after: after.entries, proxies: after.proxies, removed, info };
+    const facts: StepFacts = { before: before.entries, after: after.entries, afterInfo: after.infos, proxies: after.proxies, removed, info };
     ledger.advance(s, facts);
     for (let i = 0; i < invariants.length; i++) {
       const inv = invariants[i] as Invariant;
@@ -397,14 +421,24 @@ export function checkInvariants(ctx: SpecContext, steps: readonly Step[]): Viola
 class StateFacts {
   /** Its entries, ascending by id. */
   readonly entries: readonly Entry[];
+  /** objectInfo of each entry, by position in `entries`. */
+  readonly infos: readonly (ObjectInfo | undefined)[];
   /** Its proxies, ascending by id. */
   readonly proxies: readonly Entry[];
 
-  constructor(readonly state: LoaderState) {
+  constructor(
+    readonly state: LoaderState,
+    info: (e: Entry) => ObjectInfo | undefined,
+  ) {
     this.entries = Object.values(state.entries);
     const proxies: Entry[] = [];
-    for (const e of this.entries) if (e.kind === 'proxy') proxies.push(e);
+    const infos: (ObjectInfo | undefined)[] = [];
+    for (const e of this.entries) {
+      if (e.kind === 'proxy') proxies.push(e);
+      infos.push(info(e));
+    }
     this.proxies = proxies;
+    this.infos = infos;
   }
 }
 
