@@ -49,7 +49,8 @@ export interface Observation {
 
 /**
  * The spec's expectation: events as a set, with the order constraints every
- * valid order satisfies (`[a, b]`: events[a] must precede events[b]).
+ * valid order satisfies (`[a, b]`: events[a] must precede events[b]),
+ * transitively reduced: a pair implied by two others is not listed.
  */
 export interface ExpectedObservation extends Observation {
   readonly order: ReadonlyArray<readonly [number, number]>;
