@@ -10,10 +10,10 @@ function links(state: LoaderState, id: number): readonly number[] {
 
 /** Entry id -> a number: an array for the ids a state numbers (below its nextId), a map for any other. */
 class Numbering {
-  private readonly dense: Int32Array; // the number + 1; 0 for none
+  private readonly dense: number[]; // the number + 1; 0 for none (a plain array: cheaper to allocate than a typed one)
   private other: Map<number, number> | undefined;
   constructor(ids: number) {
-    this.dense = new Int32Array(ids);
+    this.dense = new Array<number>(Math.max(0, ids | 0)).fill(0);
   }
   get(id: number): number | undefined {
     if (id >= 0 && id < this.dense.length && Number.isInteger(id)) {

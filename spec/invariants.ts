@@ -70,12 +70,13 @@ export const INVARIANTS: readonly Invariant[] = [
     reads: 'state',
     check: (_c, { after }, _l, { proxies }) => {
       if (proxies.length === 0) return null;
-      const ns0 = (after.namespaces[0] ?? []).map((id) => entryById(after, id));
+      const ns0 = after.namespaces[0] ?? [];
       for (const p of proxies) {
         // The real entries of p's object in namespace 0: there must be one, and it must be p's master.
         let reals = 0;
         let first: Entry | undefined;
-        for (const e of ns0) {
+        for (const id of ns0) {
+          const e = entryById(after, id);
           if (e.object !== p.object || e.kind !== 'real') continue;
           reals++;
           first ??= e;
@@ -119,10 +120,13 @@ export const INVARIANTS: readonly Invariant[] = [
     profiles: BOTH,
     reads: 'state',
     check: (_c, { after }) => {
+      const names: string[] = []; // one namespace's object names, reused
       for (let ns = 0; ns < after.namespaces.length; ns++) {
         const list = after.namespaces[ns] ?? [];
         if (list.length === 0) continue;
-        const dup = firstRepeat(list.map((id) => entryById(after, id).object));
+        names.length = 0;
+        for (const id of list) names.push(entryById(after, id).object);
+        const dup = firstRepeat(names);
         if (dup !== undefined) return `namespace ${ns} holds ${dup} twice`;
       }
       return null;
@@ -261,12 +265,16 @@ export const INVARIANTS: readonly Invariant[] = [
   },
 ];
 
-/** Numbers by entry id: dense below the state's nextId, a map for any other id (a corrupt list). */
+/**
+ * Numbers by entry id, 0 unless set: dense below the state's nextId (a plain
+ * array: allocating a typed array per check cost more than the check), a map
+ * for any other id (a corrupt list).
+ */
 class Marks {
-  private readonly dense: Int32Array;
+  private readonly dense: number[];
   private other: Map<number, number> | undefined;
   constructor(size: number) {
-    this.dense = new Int32Array(Math.max(0, size | 0));
+    this.dense = new Array<number>(Math.max(0, size | 0)).fill(0);
   }
   get(id: number): number {
     return id >= 0 && id < this.dense.length && Number.isInteger(id) ? (this.dense[id] as number) : (this.other?.get(id) ?? 0);
