@@ -21,6 +21,7 @@ import { initialState, referenceSystem } from '../spec/initial.ts';
 import type { Profile } from '../spec/profile.ts';
 import { knownBug } from '../spec/known-bugs.ts';
 import { step } from '../spec/step.ts';
+import { searchList } from '../spec/sym.ts';
 import { arbGraph, MISSING_DSO, sometimes, SYMBOLS, type GraphOptions } from './graph.ts';
 
 /**
@@ -31,11 +32,12 @@ import { arbGraph, MISSING_DSO, sometimes, SYMBOLS, type GraphOptions } from './
  * behaviour on a real loader). Shrinking works on the abstract picks.
  */
 export type AbstractCall =
-  | { readonly op: 'dlmopen'; readonly lmid: AbstractLmid; readonly file: number; readonly mode: number }
-  | { readonly op: 'dlopen'; readonly file: number; readonly mode: number; readonly caller: number | null }
+  | { readonly op: 'dlmopen'; readonly lmid: AbstractLmid; readonly file: number; readonly mode: number; readonly lookup: number | null }
+  | { readonly op: 'dlopen'; readonly file: number; readonly mode: number; readonly caller: number | null; readonly lookup: number | null }
   | { readonly op: 'dlclose'; readonly handle: number; readonly caller: number | null }
   | { readonly op: 'dlsym'; readonly handle: number; readonly symbol: number }
-  | { readonly op: 'dlinfo'; readonly handle: number };
+  | { readonly op: 'dlinfo'; readonly handle: number }
+  | { readonly op: 'reopen'; readonly handle: number; readonly mode: number };
 
 export interface Scenario {
   readonly graph: DsoGraph;
@@ -60,35 +62,63 @@ export const arbLmid: fc.Arbitrary<AbstractLmid> = fc.oneof(
 const bit = (flag: number, percent: number): fc.Arbitrary<number> =>
   fc.oneof({ weight: percent, arbitrary: fc.constant(flag) }, { weight: 100 - percent, arbitrary: fc.constant(0) });
 
-/** Modes: a binding (rarely none, to hit MODE1) plus any of the flag bits SEMANTICS.md names. */
-export const arbMode: fc.Arbitrary<number> = fc
-  .tuple(
-    fc.oneof(
-      { weight: 8, arbitrary: fc.constant(RTLD_NOW) },
-      { weight: 3, arbitrary: fc.constant(RTLD_LAZY) },
-      { weight: 1, arbitrary: fc.constantFrom(RTLD_LAZY | RTLD_NOW, 0) },
-    ),
-    bit(RTLD_SHARED, 35),
-    bit(RTLD_ISOLATE, 10),
-    bit(RTLD_NOLOAD, 12),
-    bit(RTLD_NODELETE, 8),
-    bit(RTLD_GLOBAL, 5),
-  )
-  .map((bits) => bits.reduce((m, b) => m | b, 0));
+/**
+ * Modes: a binding (rarely none, to hit MODE1) plus any of the flag bits
+ * SEMANTICS.md names. RTLD_ISOLATE is commoner under rtld-shared, where S9 and
+ * S10 turn on it; under glibc it is an unknown bit that dlopen refuses (MODE6).
+ */
+export const arbMode = (profile: Profile): fc.Arbitrary<number> =>
+  fc
+    .tuple(
+      fc.oneof(
+        { weight: 8, arbitrary: fc.constant(RTLD_NOW) },
+        { weight: 3, arbitrary: fc.constant(RTLD_LAZY) },
+        { weight: 1, arbitrary: fc.constantFrom(RTLD_LAZY | RTLD_NOW, 0) },
+      ),
+      bit(RTLD_SHARED, 35),
+      bit(RTLD_ISOLATE, profile === 'rtld-shared' ? 25 : 10),
+      bit(RTLD_NOLOAD, 12),
+      bit(RTLD_NODELETE, 8),
+      bit(RTLD_GLOBAL, 5),
+    )
+    .map((bits) => bits.reduce((m, b) => m | b, 0));
+
+/** 0 with probability `percent`%, else any of 0..max: favours the first of an ordered choice. */
+const favourFirst = (max: number, percent: number): fc.Arbitrary<number> =>
+  fc.oneof({ weight: percent, arbitrary: fc.constant(0) }, { weight: 100 - percent, arbitrary: fc.nat(max) });
 
 /** File picks: 0..FILE_PICKS-2 name graph DSOs, then the missing file, then libc. */
 const FILE_PICKS = 15;
 
-export const arbAbstractCall: fc.Arbitrary<AbstractCall> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ op: fc.constant('dlmopen' as const), lmid: arbLmid, file: fc.nat(FILE_PICKS), mode: arbMode }) },
-  {
-    weight: 2,
-    arbitrary: fc.record({ op: fc.constant('dlopen' as const), file: fc.nat(FILE_PICKS), mode: arbMode, caller: sometimes(fc.nat(7), 40) }),
-  },
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('dlclose' as const), handle: fc.nat(7), caller: sometimes(fc.nat(7), 15) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('dlsym' as const), handle: fc.nat(7), symbol: fc.nat(SYMBOLS.length) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('dlinfo' as const), handle: fc.nat(7) }) },
-);
+/**
+ * Abstract calls under `profile`.
+ * - Opens name DSO 0, the root of every shape, a quarter of the time, and 40%
+ *   of them are followed by a lookup through the handle they return.
+ * - A dlsym favours the live handle with the longest search list, and the
+ *   shadowed symbol (graph.ts), so that search order shows (SYM1).
+ * - `reopen` opens a live handle's object again in that handle's own
+ *   namespace, favouring the newest handle: the same entry again (LOAD1, S3)
+ *   or a refusal (S4, S10). Its mode is often plain RTLD_NOW, the usual
+ *   second open after a first one with flags.
+ */
+export const abstractCalls = (profile: Profile): fc.Arbitrary<AbstractCall> => {
+  const mode = arbMode(profile);
+  const file = favourFirst(FILE_PICKS, 25);
+  const symbol = favourFirst(SYMBOLS.length, 50);
+  const lookup = sometimes(symbol, 40);
+  const reopenMode = fc.oneof({ weight: 2, arbitrary: fc.constant(RTLD_NOW) }, { weight: 3, arbitrary: mode });
+  return fc.oneof(
+    { weight: 6, arbitrary: fc.record({ op: fc.constant('dlmopen' as const), lmid: arbLmid, file, mode, lookup }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('dlopen' as const), file, mode, caller: sometimes(fc.nat(7), 40), lookup }) },
+    { weight: 5, arbitrary: fc.record({ op: fc.constant('dlclose' as const), handle: fc.nat(7), caller: sometimes(fc.nat(7), 15) }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('dlsym' as const), handle: favourFirst(7, 50), symbol }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('dlinfo' as const), handle: fc.nat(7) }) },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('reopen' as const), handle: favourFirst(7, 50), mode: reopenMode }) },
+  );
+};
+
+/** The glibc mix, for callers that concretize one abstract sequence under either profile. */
+export const arbAbstractCall: fc.Arbitrary<AbstractCall> = abstractCalls('glibc');
 
 export interface ScenarioOptions extends GraphOptions {
   readonly profile: Profile;
@@ -100,11 +130,17 @@ export interface ScenarioOptions extends GraphOptions {
 
 /** Graph and concrete call sequence, valid on a real loader under the spec of `profile`. */
 export function arbScenario(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
-  const calls = fc.array(arbAbstractCall, { minLength: 1, maxLength: opts.maxCalls ?? 12 });
+  const calls = fc.array(abstractCalls(opts.profile), { minLength: 1, maxLength: opts.maxCalls ?? 12 });
   // Sometimes fill most namespaces first, so that exhaustion (NS2) and reuse
   // (NS1) are reached. Lengths are uniform up to 20 (size 'max'), and the
   // prefix can shrink away entirely when a failure does not need it.
-  const newlm = fc.record({ op: fc.constant('dlmopen' as const), lmid: fc.constant({ raw: LM_ID_NEWLM }), file: fc.nat(FILE_PICKS - 2), mode: fc.constant(RTLD_NOW) });
+  const newlm = fc.record({
+    op: fc.constant('dlmopen' as const),
+    lmid: fc.constant({ raw: LM_ID_NEWLM }),
+    file: fc.nat(FILE_PICKS - 2),
+    mode: fc.constant(RTLD_NOW),
+    lookup: fc.constant(null),
+  });
   const crowd = fc.array(newlm, { minLength: 0, maxLength: 20, size: 'max' });
   const abstract = fc.oneof({ weight: 19, arbitrary: calls }, { weight: 1, arbitrary: fc.tuple(crowd, calls).map(([a, b]) => [...a, ...b]) });
   return fc
@@ -127,11 +163,24 @@ export function concretize(profile: Profile, graph: DsoGraph, abstract: readonly
   // Files are mostly the graph's own DSOs; the missing file and libc are rarer picks.
   const file = (k: number) =>
     files[k < FILE_PICKS - 1 ? k % graph.dsos.length : k === FILE_PICKS - 1 ? files.length - 2 : files.length - 1] as string;
+  /** Append `call` and advance the spec, unless it hits a known loader bug. */
+  const push = (call: Call): void => {
+    if (avoidKnownBugs && knownBug(ctx, state, call) !== undefined) return;
+    let s = step(ctx, state, call, calls.length);
+    // Code that unloads its own object returns into unmapped memory: a dlclose
+    // whose caller does not survive it is made from the main program instead.
+    if (call.op === 'dlclose' && call.caller !== undefined && !survives(state, s.after, call.caller)) {
+      call = { op: 'dlclose', handle: call.handle };
+      s = step(ctx, state, call, calls.length);
+    }
+    calls.push(call);
+    state = s.after;
+  };
   for (const a of abstract) {
     const live = liveHandles(state);
     const callers = live.filter((h) => canCall(ctx, state, h));
-    const pick = (xs: number[], k: number) => xs[k % xs.length];
-    let call: Call | undefined = match(a)
+    const pick = (xs: readonly number[], k: number) => xs[k % xs.length];
+    const call: Call | undefined = match(a)
       .with({ op: 'dlmopen' }, (c): Call => ({ op: 'dlmopen', lmid: lmid(state, c.lmid), file: file(c.file), mode: c.mode }))
       .with({ op: 'dlopen' }, (c): Call => {
         const caller = c.caller === null ? undefined : pick(callers, c.caller);
@@ -144,24 +193,24 @@ export function concretize(profile: Profile, graph: DsoGraph, abstract: readonly
         return caller === undefined ? { op: 'dlclose', handle } : { op: 'dlclose', handle, caller };
       })
       .with({ op: 'dlsym' }, (c): Call | undefined => {
-        const handle = pick(live, c.handle);
-        return handle === undefined ? undefined : { op: 'dlsym', handle, symbol: SYMBOLS[c.symbol] ?? 'nosuchsym' };
+        const handle = pick(bySearchList(state, live), c.handle);
+        return handle === undefined ? undefined : { op: 'dlsym', handle, symbol: symbolName(c.symbol) };
       })
       .with({ op: 'dlinfo' }, (c): Call | undefined => {
         const handle = pick(live, c.handle);
         return handle === undefined ? undefined : { op: 'dlinfo', handle };
       })
+      .with({ op: 'reopen' }, (c): Call | undefined => {
+        const handle = pick([...live].reverse(), c.handle);
+        const e = handle === undefined ? undefined : handleEntry(state, handle);
+        return e === undefined ? undefined : { op: 'dlmopen', lmid: e.ns, file: e.object, mode: c.mode };
+      })
       .exhaustive();
-    if (call === undefined || (avoidKnownBugs && knownBug(ctx, state, call) !== undefined)) continue;
-    let s = step(ctx, state, call, calls.length);
-    // Code that unloads its own object returns into unmapped memory: a dlclose
-    // whose caller does not survive it is made from the main program instead.
-    if (call.op === 'dlclose' && call.caller !== undefined && !survives(state, s.after, call.caller)) {
-      call = { op: 'dlclose', handle: call.handle };
-      s = step(ctx, state, call, calls.length);
-    }
-    calls.push(call);
-    state = s.after;
+    if (call === undefined) continue;
+    const index = calls.length;
+    push(call);
+    // A lookup follows only an open that returned a handle.
+    if ('lookup' in a && a.lookup !== null && handleEntry(state, index) !== undefined) push({ op: 'dlsym', handle: index, symbol: symbolName(a.lookup) });
   }
   return calls;
 }
@@ -185,6 +234,15 @@ export function liveHandles(state: LoaderState): number[] {
     }
   }
   return out;
+}
+
+/** A symbol pick: one of SYMBOLS, or a name nothing defines. */
+const symbolName = (k: number): string => SYMBOLS[k] ?? 'nosuchsym';
+
+/** Handles ordered by the length of their search list, longest first (stable). */
+function bySearchList(state: LoaderState, handles: readonly number[]): number[] {
+  const length = new Map(handles.map((h) => [h, searchList(state, realEntry(state, handleEntry(state, h)!)).length]));
+  return [...handles].sort((a, b) => length.get(b)! - length.get(a)!);
 }
 
 /** Whether the real entry behind handle `h` is still loaded after a step. */

@@ -4,6 +4,8 @@ import type { DsoGraph } from '../model/graph.ts';
 
 /** Symbol pool: small, so that several DSOs define the same name and dlsym order matters. */
 export const SYMBOLS = ['f0', 'f1', 'f2'] as const;
+/** The symbol a shadowing graph gives exactly two definers (see `shadow`). */
+export const SHADOWED = SYMBOLS[0];
 /** A DT_NEEDED name no graph provides: loading anything that needs it fails (LOAD6). */
 export const MISSING_DSO = 'libmissing.so';
 /** The one symbol generated DSOs may reference without anyone defining it (LOAD5). */
@@ -16,9 +18,9 @@ export const UNDEFINED_SYMBOL = 'nowhere_defined';
 const LETTERS = 'abdefhijklnopqrstuvwxyz';
 export const dsoName = (i: number): string => `lib${LETTERS[i % LETTERS.length]}${i >= LETTERS.length ? Math.floor(i / LETTERS.length) : ''}.so`;
 
-/** `arb` with probability `percent`%, else null (shrinks to null). */
+/** `arb` with probability `percent`%, else null (shrinks to null: cross-shrinking tries null first). */
 export const sometimes = <T>(arb: fc.Arbitrary<T>, percent: number): fc.Arbitrary<T | null> =>
-  fc.oneof({ weight: 100 - percent, arbitrary: fc.constant(null) }, { weight: percent, arbitrary: arb });
+  fc.oneof({ withCrossShrink: true }, { weight: 100 - percent, arbitrary: fc.constant(null) }, { weight: percent, arbitrary: arb });
 
 export type Shape = 'random' | 'chain' | 'diamond' | 'cycle' | 'fanout' | 'tree';
 
@@ -56,6 +58,36 @@ function shapeEdges(shape: Shape, n: number, random: readonly (readonly number[]
   return edges;
 }
 
+/** Nodes reachable from node 0, breadth-first. */
+function breadthFirst(edges: readonly (readonly number[])[]): number[] {
+  const order = [0];
+  for (let i = 0; i < order.length; i++) for (const b of edges[order[i]!]!) if (!order.includes(b)) order.push(b);
+  return order;
+}
+
+/** Nodes reachable from node 0, depth-first in link order. */
+function depthFirst(edges: readonly (readonly number[])[], a = 0, order: number[] = []): number[] {
+  if (!order.includes(a)) {
+    order.push(a);
+    for (const b of edges[a]!) depthFirst(edges, b, order);
+  }
+  return order;
+}
+
+/**
+ * Shadowing: SHADOWED is exported by exactly two DSOs, the first pair that
+ * breadth-first and depth-first search from DSO 0 reach in opposite orders,
+ * so which one dlsym finds depends on search order (SYM1). Graphs where the
+ * two orders agree (chains, fan-out, small graphs) are left as they are.
+ */
+function shadow(edges: readonly (readonly number[])[], symbols: readonly (readonly string[])[]): (readonly string[])[] {
+  const bfs = breadthFirst(edges);
+  const dfs = depthFirst(edges);
+  const i = bfs.findIndex((a, k) => a !== dfs[k]);
+  if (i < 0) return [...symbols];
+  return symbols.map((s, k) => SYMBOLS.filter((x) => (x === SHADOWED ? k === bfs[i] || k === dfs[i] : s.includes(x))));
+}
+
 export interface GraphOptions {
   readonly minDsos?: number;
   readonly maxDsos?: number;
@@ -66,10 +98,11 @@ export interface GraphOptions {
 }
 
 /**
- * DSO graphs: chains, diamonds, cycles, fan-out and random edges, with mixes
- * of UNIQUE, nodelete, libc-linked and -nostdlib objects, and (at most one
- * each) an object needing a missing file and an object with an undefined
- * symbol, so that rollback is exercised. Shrinks towards one plain DSO.
+ * DSO graphs: chains, diamonds, cycles, fan-out, trees and random edges,
+ * with mixes of UNIQUE, nodelete, libc-linked and -nostdlib objects, (at most
+ * one each) an object needing a missing file and an object with an undefined
+ * symbol, so that rollback is exercised, and mostly a shadowed symbol.
+ * Shrinks towards one plain DSO.
  */
 export function arbGraph(opts: GraphOptions = {}): fc.Arbitrary<DsoGraph> {
   const min = opts.minDsos ?? 1;
@@ -90,12 +123,17 @@ export function arbGraph(opts: GraphOptions = {}): fc.Arbitrary<DsoGraph> {
         flags: fc.array(flags, { minLength: n, maxLength: n }),
         missing: failIndex,
         undefinedAt: failIndex,
-      }).map(({ shape, random, flags, missing, undefinedAt }) => {
+        // Four graphs in five; shrinks to none.
+        shadowed: fc.nat(4).map((k) => k > 0),
+      }).map(({ shape, random, flags, missing, undefinedAt, shadowed }) => {
         const edges = shapeEdges(shape, n, random);
+        const symbols = flags.map((f) => f.symbols);
+        const exported = shadowed ? shadow(edges, symbols) : symbols;
         const dsos: Dso[] = flags.map((f, i) => ({
           name: dsoName(i),
           needed: [...edges[i]!.map(dsoName), ...(missing === i ? [MISSING_DSO] : [])],
           ...f,
+          symbols: exported[i]!,
           ...(undefinedAt === i ? { undefinedSymbol: UNDEFINED_SYMBOL } : {}),
         }));
         return { dsos };
