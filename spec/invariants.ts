@@ -158,7 +158,7 @@ export const INVARIANTS: readonly Invariant[] = [
     profiles: BOTH,
     reads: 'state',
     check: (_c, { after }) => {
-      const liveIn = new Marks(after.nextId); // entry id -> the last namespace (+1) whose roots reach it
+      const liveIn = new ById(after.nextId); // entry id -> the last namespace (+1) whose roots reach it
       const stack: number[] = [];
       for (let ns = 0; ns < after.namespaces.length; ns++) {
         const list = after.namespaces[ns] ?? [];
@@ -266,22 +266,29 @@ export const INVARIANTS: readonly Invariant[] = [
 ];
 
 /**
- * Numbers by entry id, 0 unless set: dense below the state's nextId (a plain
- * array: allocating a typed array per check cost more than the check), a map
- * for any other id (a corrupt list).
+ * Numbers by entry id, 0 unless set: dense below a size (the ids a state or
+ * a trace numbers; a plain array, as allocating a typed array per check or
+ * trace cost more than the check), a map for any other key (-1, or an id a
+ * corrupt list names).
  */
-class Marks {
+class ById {
   private readonly dense: number[];
   private other: Map<number, number> | undefined;
   constructor(size: number) {
     this.dense = new Array<number>(Math.max(0, size | 0)).fill(0);
   }
   get(id: number): number {
-    return id >= 0 && id < this.dense.length && Number.isInteger(id) ? (this.dense[id] as number) : (this.other?.get(id) ?? 0);
+    return this.isDense(id) ? (this.dense[id] as number) : (this.other?.get(id) ?? 0);
   }
   set(id: number, n: number): void {
-    if (id >= 0 && id < this.dense.length && Number.isInteger(id)) this.dense[id] = n;
+    if (this.isDense(id)) this.dense[id] = n;
     else (this.other ??= new Map()).set(id, n);
+  }
+  add(id: number, n: number): void {
+    this.set(id, this.get(id) + n);
+  }
+  private isDense(id: number): boolean {
+    return id >= 0 && id < this.dense.length && Number.isInteger(id);
   }
 }
 
@@ -301,39 +308,16 @@ function firstRepeat(names: readonly string[]): string | undefined {
   return undefined;
 }
 
-/**
- * Counts by entry id: a dense array for the ids a trace numbers (0 up to its
- * highest nextId), a map for any other key (-1, or no entry at all).
- */
-class Counts {
-  private readonly dense: Int32Array;
-  private other: Map<number, number> | undefined;
-
-  constructor(size: number) {
-    this.dense = new Int32Array(size);
-  }
-  get(id: number): number {
-    return this.isDense(id) ? (this.dense[id] as number) : (this.other?.get(id) ?? 0);
-  }
-  add(id: number, n: number): void {
-    if (this.isDense(id)) (this.dense[id] as number) += n;
-    else (this.other ??= new Map()).set(id, this.get(id) + n);
-  }
-  private isDense(id: number): boolean {
-    return Number.isInteger(id) && id >= 0 && id < this.dense.length;
-  }
-}
-
 /** The ledger of one trace. */
 class TraceLedger implements Ledger {
-  private readonly opened: Counts;
-  private readonly constructed: Counts;
-  private readonly destructed: Counts;
+  private readonly opened: ById;
+  private readonly constructed: ById;
+  private readonly destructed: ById;
 
   constructor(ids: number) {
-    this.opened = new Counts(ids);
-    this.constructed = new Counts(ids);
-    this.destructed = new Counts(ids);
+    this.opened = new ById(ids);
+    this.constructed = new ById(ids);
+    this.destructed = new ById(ids);
   }
   opens(id: number): number {
     return this.opened.get(id);
