@@ -128,13 +128,15 @@ export function eventOrder(
 }
 
 /**
- * needs[i] (a bit set over event indices, `words` words per event): the
- * events on no cycle that event i depends on one way; none for an event on a
- * cycle.
+ * Bit sets over event indices, `words` 32-bit words each (signed: a plain
+ * array of small integers, which is cheaper to allocate than a typed array
+ * for a call's few events), in one buffer: `needs(i)` at i * words holds the
+ * events on no cycle that event i depends on one way (none for an event on a
+ * cycle).
  */
 interface Needs {
   readonly words: number;
-  readonly needs: Uint32Array;
+  readonly bits: readonly number[];
 }
 
 /** Needs, read off the strongly connected components reachable from the events' entries. */
@@ -142,37 +144,42 @@ function needsByComponents(state: LoaderState, ids: readonly number[]): Needs {
   const k = ids.length;
   const { local, targets, component, completed, count } = components(state, ids);
   const words = (k + 31) >>> 5;
+  // Layout: needs (k sets), then the events on no cycle (one set), then reaches[c] per component (count sets).
+  const bits = new Array<number>((k + 1 + count) * words).fill(0);
+  const FREE = k * words;
+  const REACHES = FREE + words;
   // reaches[c]: the events whose entry component c reaches (itself included).
-  const reaches = new Uint32Array(count * words);
-  const at = ids.map((id) => component[local.get(id)!]!);
-  at.forEach((c, j) => {
-    reaches[c * words + (j >>> 5)]! |= 1 << (j & 31);
-  });
+  const at: number[] = [];
+  for (let j = 0; j < k; j++) {
+    const c = component[local.get(ids[j]!)!]!;
+    at.push(c);
+    bits[REACHES + c * words + (j >>> 5)]! |= 1 << (j & 31);
+  }
   // Components complete after every component they reach: one pass in completion order suffices.
   for (const v of completed) {
     const c = component[v]!;
     for (const to of targets[v]!) {
       const d = component[local.get(to)!]!;
-      if (d !== c) for (let x = 0; x < words; x++) reaches[c * words + x]! |= reaches[d * words + x]!;
+      if (d !== c) for (let x = 0; x < words; x++) bits[REACHES + c * words + x]! |= bits[REACHES + d * words + x]!;
     }
   }
-  const onCycle = ids.map((id, i) => (state.entries[id]?.deps ?? []).some((d) => component[local.get(d)!] === at[i]));
-  const free = new Uint32Array(words); // the events on no cycle
-  onCycle.forEach((cycle, j) => {
-    if (!cycle) free[j >>> 5]! |= 1 << (j & 31);
-  });
-  const needs = new Uint32Array(k * words);
+  // An event is on a cycle when one of its DT_NEEDED entries is in its own component.
+  for (let j = 0; j < k; j++) {
+    let cycle = false;
+    for (const d of state.entries[ids[j]!]?.deps ?? []) if (component[local.get(d)!] === at[j]) cycle = true;
+    if (!cycle) bits[FREE + (j >>> 5)]! |= 1 << (j & 31);
+  }
   for (let i = 0; i < k; i++) {
-    if (onCycle[i]) continue;
+    if ((bits[FREE + (i >>> 5)]! & (1 << (i & 31))) === 0) continue;
     for (let w = 0; w < words; w++) {
-      for (let bits = reaches[at[i]! * words + w]! & free[w]!; bits !== 0; bits &= bits - 1) {
-        const j = (w << 5) | (31 - Math.clz32(bits & -bits));
-        const jNeedsI = (reaches[at[j]! * words + (i >>> 5)]! & (1 << (i & 31))) !== 0;
-        if (j !== i && !jNeedsI) needs[i * words + w]! |= 1 << (j & 31);
+      for (let set = bits[REACHES + at[i]! * words + w]! & bits[FREE + w]!; set !== 0; set &= set - 1) {
+        const j = (w << 5) | (31 - Math.clz32(set & -set));
+        const jNeedsI = (bits[REACHES + at[j]! * words + (i >>> 5)]! & (1 << (i & 31))) !== 0;
+        if (j !== i && !jNeedsI) bits[i * words + w]! |= 1 << (j & 31);
       }
     }
   }
-  return { words, needs };
+  return { words, bits };
 }
 
 /**
@@ -180,22 +187,22 @@ function needsByComponents(state: LoaderState, ids: readonly number[]): Needs {
  * on" is a strict partial order (a two-way dependency is a cycle): keep only
  * the pairs no third event implies.
  */
-function reduction(events: readonly LifecycleEvent[], { words, needs }: Needs): Array<[number, number]> {
+function reduction(events: readonly LifecycleEvent[], { words, bits }: Needs): Array<[number, number]> {
   const k = events.length;
   const order: Array<[number, number]> = [];
-  const implied = new Uint32Array(words);
+  const implied: number[] = new Array<number>(words).fill(0);
   for (let i = 0; i < k; i++) {
-    implied.fill(0);
+    for (let x = 0; x < words; x++) implied[x] = 0;
     for (let w = 0; w < words; w++) {
-      for (let bits = needs[i * words + w]!; bits !== 0; bits &= bits - 1) {
-        const l = (w << 5) | (31 - Math.clz32(bits & -bits));
-        for (let x = 0; x < words; x++) implied[x]! |= needs[l * words + x]!;
+      for (let set = bits[i * words + w]!; set !== 0; set &= set - 1) {
+        const l = (w << 5) | (31 - Math.clz32(set & -set));
+        for (let x = 0; x < words; x++) implied[x]! |= bits[l * words + x]!;
       }
     }
     const ev = events[i]!.event;
     for (let w = 0; w < words; w++) {
-      for (let bits = needs[i * words + w]! & ~implied[w]!; bits !== 0; bits &= bits - 1) {
-        const j = (w << 5) | (31 - Math.clz32(bits & -bits));
+      for (let set = bits[i * words + w]! & ~implied[w]!; set !== 0; set &= set - 1) {
+        const j = (w << 5) | (31 - Math.clz32(set & -set));
         // i depends on j: ctor(j) before ctor(i); dtor(i) before dtor(j).
         order.push(ev === 'ctor' ? [j, i] : [i, j]);
       }
