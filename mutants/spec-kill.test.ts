@@ -1,18 +1,25 @@
 import { test as prop } from '@fast-check/vitest';
+import { castDraft, type Draft } from 'immer';
 import { describe, expect, test } from 'vitest';
 import { arbScenario } from '../generators/calls.ts';
 import { formatSequence, type Call } from '../model/call.ts';
 import type { Dso } from '../model/dso.ts';
-import { LM_ID_BASE, LM_ID_NEWLM, RTLD_GLOBAL, RTLD_LAZY, RTLD_NOW, RTLD_SHARED } from '../model/mode.ts';
+import { LM_ID_BASE, LM_ID_NEWLM, RTLD_GLOBAL, RTLD_ISOLATE, RTLD_LAZY, RTLD_NOW, RTLD_SHARED } from '../model/mode.ts';
 import type { ExpectedObservation, LifecycleEvent, Observation } from '../model/observation.ts';
+import type { Entry, LoaderState } from '../model/state.ts';
 import { compareObservation, formatNamespaces } from '../spec/compare.ts';
 import { libcName, objectInfo, rtldName } from '../spec/context.ts';
+import { eventOrder } from '../spec/graph-order.ts';
+import { appendEntry, draftEntry, newProxy, produce, StateChanges } from '../spec/draft.ts';
 import { initialState, referenceSystem } from '../spec/initial.ts';
 import { checkInvariants, INVARIANTS } from '../spec/invariants.ts';
 import { KNOWN_BUGS, knownBug } from '../spec/known-bugs.ts';
+import { linearize } from '../spec/linearize.ts';
 import { parseProfile, PROFILES, type Profile } from '../spec/profile.ts';
-import { runSpec } from '../spec/run.ts';
+import { rulesExercised } from '../spec/rules.ts';
+import { runSpec, type SpecRun } from '../spec/run.ts';
 import type { Step } from '../spec/step.ts';
+import { searchList } from '../spec/sym.ts';
 import { MODEL_MUTANTS } from './models.ts';
 import { mutantOps, traceModel } from './mutant.ts';
 import { dso, witnessDivergence } from './witness.ts';
@@ -80,14 +87,6 @@ describe('the invariant checker flags the mutants that break a state invariant',
     const { ctx, steps } = traceModel(m.profile, mutantOps(m), { dsos: m.witness.dsos }, m.witness.calls);
     const flagged = [...new Set(checkInvariants(ctx, steps).map((v) => v.rule))].sort();
     expect(flagged).toEqual([...rules].sort());
-  });
-});
-
-/** Every invariant after every step, as properties/invariants.test.ts checks it, on a smaller fixed-seed budget. */
-describe.each(PROFILES)('invariants hold after every step, fixed seed (%s)', (profile) => {
-  prop.prop([arbScenario({ profile, maxCalls: 16 })], { numRuns: 150, seed: 4242 })('random sequences', ({ graph, calls }) => {
-    const run = runSpec(profile, graph, calls);
-    expect(checkInvariants(run.ctx, run.steps), formatSequence(calls)).toEqual([]);
   });
 });
 
@@ -162,10 +161,9 @@ describe('spec-only: calls on a stale handle change nothing (spec/step.ts)', () 
 });
 
 describe('what an observation lists (spec/view.ts) and how one is judged (spec/compare.ts)', () => {
-  const steps = run('rtld-shared', [A], [mopen(LM_ID_NEWLM, 'liba.so', RTLD_NOW | RTLD_SHARED), close(0)]);
-  const startup = referenceSystem(true).initial[0]!.entries;
-
   test('every non-empty namespace, with its proxies marked; an emptied namespace is not listed', () => {
+    const steps = run('rtld-shared', [A], [mopen(LM_ID_NEWLM, 'liba.so', RTLD_NOW | RTLD_SHARED), close(0)]);
+    const startup = referenceSystem(true).initial[0]!.entries;
     expect(steps[0]!.expected.namespaces).toEqual([
       { ns: 0, entries: [...startup, { object: 'liba.so', proxy: false }] },
       { ns: 1, entries: [{ object: 'liba.so', proxy: true }] },
@@ -250,6 +248,15 @@ describe('the start-up state (spec/initial.ts) and the objects (spec/context.ts)
     expect(rtldName(referenceSystem(false).system)).toBe('ld-linux-x86-64.so.2');
     expect(rtldName([])).toBeUndefined();
   });
+  test("a run without a system description runs on its profile's reference system: libc UNIQUE only under rtld-shared", () => {
+    expect(runSpec('glibc', { dsos: [] }, []).ctx.world.system).toEqual(referenceSystem(false).system);
+    expect(runSpec('rtld-shared', { dsos: [] }, []).ctx.world.system).toEqual(referenceSystem(true).system);
+  });
+  test("a step's rule tags are the ones spec/rules.ts gives its call", () => {
+    const { ctx, steps } = runSpec('rtld-shared', { dsos: [A] }, [mopen(LM_ID_NEWLM, 'liba.so', RTLD_NOW | RTLD_SHARED), close(0)]);
+    for (const s of steps) expect(s.rules).toEqual(rulesExercised(ctx, s.call, s.before, s.after, s.expected.result));
+    expect(steps[0]!.rules).toContain('S2');
+  });
   test('profiles', () => {
     expect(PROFILES).toEqual(['glibc', 'rtld-shared']);
     expect(parseProfile('glibc')).toBe('glibc');
@@ -281,9 +288,6 @@ describe('loading and unloading details', () => {
 
 describe('known loader bugs (spec/known-bugs.ts)', () => {
   const G = { dsos: [dso('a', { libc: true }), dso('b')] };
-  const ctx = runSpec('glibc', G, []).ctx;
-  const inNs1 = runSpec('glibc', G, [mopen(LM_ID_NEWLM, 'liba.so'), open('liba.so')]).final; // h0 in ns 1, h1 in ns 0
-  const ids = (call: Call) => KNOWN_BUGS.filter((b) => b.triggers(ctx, inNs1, call)).map((b) => b.id);
   test.each<[string, Call, string[]]>([
     ['refused mode bit, from code in ns 1', { op: 'dlopen', file: 'libb.so', mode: RTLD_NOW | RTLD_SHARED, caller: 0 }, ['GLIBC-NS-DLOPEN-MODE']],
     ['RTLD_GLOBAL, from code in ns 1', { op: 'dlopen', file: 'libb.so', mode: RTLD_NOW | RTLD_GLOBAL, caller: 0 }, ['GLIBC-NS-DLOPEN-GLOBAL']],
@@ -294,7 +298,9 @@ describe('known loader bugs (spec/known-bugs.ts)', () => {
     ['dlmopen', mopen(1, 'libb.so', RTLD_NOW | RTLD_GLOBAL), []],
     ['from a stale caller', { op: 'dlopen', file: 'libb.so', mode: RTLD_NOW | RTLD_GLOBAL, caller: 7 }, []],
   ])('%s', (_what, call, want) => {
-    expect(ids(call)).toEqual(want);
+    const ctx = runSpec('glibc', G, []).ctx;
+    const inNs1 = runSpec('glibc', G, [mopen(LM_ID_NEWLM, 'liba.so'), open('liba.so')]).final; // h0 in ns 1, h1 in ns 0
+    expect(KNOWN_BUGS.filter((b) => b.triggers(ctx, inNs1, call)).map((b) => b.id)).toEqual(want);
     expect(knownBug(ctx, inNs1, call)?.id).toBe(want[0]);
   });
   test('each bug names its loader and says what happens', () => {
@@ -330,5 +336,319 @@ describe('the invariant checker reports precisely', () => {
     const changed = (s: Step): Step => ({ ...s, after: { ...s.after, nextId: s.after.nextId + 1 } });
     expect(checkInvariants(ctx, [changed(steps[0]!)]).map((v) => v.rule)).toEqual(['LOAD4']);
     expect(checkInvariants(ctx, [steps[0]!]).map((v) => v.rule)).toEqual([]);
+  });
+
+  const said = (ctx: SpecRun['ctx'], steps: readonly Step[]) => checkInvariants(ctx, steps).map((v) => `${v.step} ${v.rule}: ${v.message}`);
+  const withAfter = (s: Step, recipe: (d: Draft<LoaderState>) => void): Step => ({ ...s, after: produce(s.after, recipe) });
+  const idOf = (state: LoaderState, ns: number, object: string) => state.namespaces[ns]!.find((id) => state.entries[id]!.object === object)!;
+
+  test('garbage is found in every namespace, the first secondary one included (INV-NO-GARBAGE)', () => {
+    const { ctx, steps } = runSpec('glibc', { dsos: [A] }, [mopen(LM_ID_NEWLM, 'liba.so')]);
+    const broken = withAfter(steps[0]!, (d) => void (d.entries[idOf(d, 1, 'liba.so')]!.openCount = 0));
+    expect(said(ctx, [broken])).toContain('0 INV-NO-GARBAGE: liba.so@ns1 is unreachable but still loaded');
+  });
+  test('a dependency naming no entry is a missing dependency, not a crash (INV-CLOSURE)', () => {
+    const { ctx, steps } = runSpec('glibc', { dsos: [dso('a', { needed: ['b'] }), dso('b')] }, [open('liba.so')]);
+    const broken = withAfter(steps[0]!, (d) => void (d.entries[idOf(d, 0, 'liba.so')]!.deps = [999]));
+    expect(said(ctx, [broken])).toEqual(expect.arrayContaining(['0 INV-CLOSURE: liba.so@ns0 is missing a dependency of libb.so', '0 INV-NO-GARBAGE: libb.so@ns0 is unreachable but still loaded']));
+  });
+  test('a namespace holding an object twice is flagged, however long its list (INV-ONE-ENTRY)', () => {
+    const deps = 'bdefhijklnopqrstuvw'.split('');
+    const { ctx, steps } = runSpec('glibc', { dsos: [dso('a', { needed: deps }), ...deps.map((x) => dso(x))] }, [open('liba.so')]);
+    expect(steps[0]!.after.namespaces[0]!.length).toBeGreaterThan(20);
+    expect(said(ctx, steps)).toEqual([]);
+    const broken = withAfter(steps[0]!, (d) => void d.namespaces[0]!.push(idOf(d, 0, 'libv.so')));
+    expect(said(ctx, [broken])).toContain('0 INV-ONE-ENTRY: namespace 0 holds libv.so twice');
+  });
+  test('every constructor of a large load is accounted for, each to its own entry (INV-CTOR-ONCE)', () => {
+    const deps = 'bdefhijklnop'.split('');
+    const { ctx, steps } = runSpec('glibc', { dsos: [dso('a', { needed: deps }), ...deps.map((x) => dso(x))] }, [open('liba.so')]);
+    expect(steps[0]!.expected.events.length).toBe(13);
+    expect(said(ctx, steps)).toEqual([]);
+    const s = steps[0]!;
+    const dropped = { ...s, expected: { ...s.expected, events: s.expected.events.filter((e) => e.object !== 'libn.so'), order: [] } };
+    expect(said(ctx, [dropped])).toEqual(['0 INV-CTOR-ONCE: libn.so@ns0 constructed 0 times']);
+    const twice = { ...s, expected: { ...s.expected, events: [...s.expected.events, { event: 'ctor' as const, object: 'libl.so', ns: 0 }] } };
+    expect(said(ctx, [twice])).toEqual(['0 INV-CTOR-ONCE: libl.so@ns0 constructed 2 times']);
+  });
+  test('an unload needs its destructor, and a destructed entry must stay unloaded (INV-CTOR-ONCE)', () => {
+    const { ctx, steps } = runSpec('glibc', { dsos: [A] }, [open('liba.so'), close(0)]);
+    const s = steps[1]!;
+    expect(said(ctx, [steps[0]!, { ...s, expected: { ...s.expected, events: [] } }])).toEqual(['1 INV-CTOR-ONCE: liba.so@ns0 unloaded with 0 destructor runs']);
+    const back: Step = { ...s, index: 2, before: s.after, after: steps[0]!.after, expected: { ...s.expected, events: [] } };
+    expect(said(ctx, [...steps, back])).toContain('2 INV-CTOR-ONCE: liba.so@ns0 destructed while still loaded');
+  });
+  test('an unloaded start-up object is flagged, one the loader has no file for included (INV-NODELETE-STAYS)', () => {
+    const { ctx, steps } = runSpec('glibc', { dsos: [A] }, [open('liba.so'), close(0)]);
+    const vdso = idOf(steps[1]!.after, 0, 'linux-vdso.so.1');
+    const broken = withAfter(steps[1]!, (d) => {
+      delete d.entries[vdso];
+      d.namespaces[0] = d.namespaces[0]!.filter((id) => id !== vdso);
+    });
+    expect(said(ctx, [steps[0]!, broken])).toEqual(['1 INV-NODELETE-STAYS: linux-vdso.so.1@ns0 was unloaded']);
+  });
+  test('proxies whose master is wrong: each invariant says what it sees (INV-SINGLE-MASTER, INV-MASTER-PINNED, S13)', () => {
+    const { ctx, steps } = runSpec('rtld-shared', { dsos: [A, dso('b')] }, [mopen(LM_ID_NEWLM, 'liba.so', RTLD_NOW | RTLD_SHARED), mopen(LM_ID_NEWLM, 'liba.so', RTLD_NOW | RTLD_ISOLATE), open('libb.so')]); // ns2: a real copy of liba.so
+    const last = steps[2]!;
+    expect(said(ctx, steps)).toEqual([]);
+    const proxy = idOf(last.after, 1, 'liba.so');
+    const masterIs = (id: number, pin = false) =>
+      said(ctx, [
+        steps[0]!,
+        steps[1]!,
+        withAfter(last, (d) => {
+          d.entries[proxy]!.master = id;
+          if (pin && d.entries[id] !== undefined) d.entries[id]!.nodelete = true;
+        }),
+      ]);
+    const single = '2 INV-SINGLE-MASTER: liba.so@ns1(proxy) does not point at the single namespace-0 copy';
+    expect(masterIs(idOf(last.after, 2, 'liba.so'), true)).toEqual([single, '2 INV-MASTER-PINNED: master liba.so@ns2 of liba.so@ns1(proxy) is not pinned in namespace 0']);
+    expect(masterIs(idOf(last.after, 0, 'libb.so'))).toEqual([
+      single,
+      '2 INV-MASTER-PINNED: master libb.so@ns0 of liba.so@ns1(proxy) is not pinned in namespace 0',
+      '2 S13: liba.so@ns1(proxy) does not point at a real entry of its object',
+    ]);
+    expect(masterIs(proxy)).toEqual([single, '2 INV-MASTER-PINNED: master liba.so@ns1(proxy) of liba.so@ns1(proxy) is not pinned in namespace 0', '2 S13: liba.so@ns1(proxy) does not point at a real entry of its object']);
+    expect(masterIs(999)).toEqual([single, '2 INV-MASTER-PINNED: liba.so@ns1(proxy) outlived its master', '2 S13: liba.so@ns1(proxy) does not point at a real entry of its object']);
+    const noMasterCopy = withAfter(last, (d) => {
+      const m = idOf(d, 0, 'liba.so');
+      d.namespaces[0] = d.namespaces[0]!.filter((id) => id !== m);
+    });
+    expect(said(ctx, [steps[0]!, steps[1]!, noMasterCopy]).filter((m) => m.includes('INV-SINGLE-MASTER'))).toEqual([single]);
+  });
+  test('dependencies: in the namespace, of the object needed, in link order; the message lists what is needed (INV-CLOSURE)', () => {
+    const { ctx, steps } = runSpec('glibc', { dsos: [dso('a', { needed: ['b', 'd'] }), dso('b'), dso('d')] }, [open('liba.so'), mopen(LM_ID_NEWLM, 'liba.so')]);
+    const s = steps[1]!;
+    const depsAre = (deps: (d: Draft<LoaderState>) => number[]) => said(ctx, [steps[0]!, withAfter(s, (d) => void (d.entries[idOf(d, 1, 'liba.so')]!.deps = deps(d)))]).filter((m) => m.includes('INV-CLOSURE'));
+    const missing = ['1 INV-CLOSURE: liba.so@ns1 is missing a dependency of libb.so, libd.so'];
+    expect(depsAre((d) => [idOf(d, 1, 'libb.so'), idOf(d, 1, 'libd.so')])).toEqual([]);
+    expect(depsAre((d) => [idOf(d, 0, 'libb.so'), idOf(d, 1, 'libd.so')])).toEqual(missing);
+    expect(depsAre((d) => [idOf(d, 1, 'libd.so'), idOf(d, 1, 'libd.so')])).toEqual(missing);
+    expect(depsAre((d) => [idOf(d, 1, 'libd.so'), idOf(d, 1, 'libb.so')])).toEqual(missing);
+  });
+  test('an entry of an object no file provides is checked, not a crash: it needs nothing and constructs nothing', () => {
+    const { ctx, steps } = runSpec('glibc', { dsos: [A] }, [open('liba.so')]);
+    const ghost = withAfter(steps[0]!, (d) => {
+      const id = d.nextId++;
+      d.entries[id] = { ...d.entries[idOf(d, 0, 'liba.so')]!, id, object: 'libghost.so', openCount: 0, nodelete: true };
+      d.namespaces[3]!.push(id);
+    });
+    expect(said(ctx, [ghost])).toEqual([]);
+  });
+  test('LOAD4 concerns dlopen and dlmopen: a failed one that changed the state is flagged, a failed dlsym is another matter', () => {
+    const { ctx, steps } = runSpec('glibc', { dsos: [A] }, [mopen(3, 'liba.so'), open('libnothere.so'), open('liba.so'), { op: 'dlsym', handle: 2, symbol: 'nosuch' }]);
+    const changed = (s: Step): Step => ({ ...s, after: { ...s.after, nextId: s.after.nextId + 1 } });
+    expect(steps.map((s) => s.expected.result.kind)).toEqual(['null', 'null', 'handle', 'null']);
+    expect(said(ctx, [changed(steps[0]!)])).toEqual(['0 LOAD4: a failed open changed the state']);
+    expect(said(ctx, [changed(steps[1]!)])).toEqual(['1 LOAD4: a failed open changed the state']);
+    expect(said(ctx, [steps[0]!, steps[1]!, steps[2]!, changed(steps[3]!)])).toEqual([]);
+  });
+  test('a reordered namespace list is flagged with its number (LOAD2)', () => {
+    const { ctx, steps } = runSpec('glibc', { dsos: [A] }, [mopen(LM_ID_NEWLM, 'liba.so'), open('liba.so')]);
+    expect(said(ctx, [steps[0]!, withAfter(steps[1]!, (d) => void d.namespaces[0]!.reverse())])).toEqual(['1 LOAD2: namespace 0 was reordered']);
+  });
+  test('a constructor reported for a reopened entry names no entry its call created (INV-CTOR-ONCE)', () => {
+    const { ctx, steps } = runSpec('glibc', { dsos: [A] }, [open('liba.so'), open('liba.so')]);
+    const s = steps[1]!;
+    const ctor = { ...s, expected: { ...s.expected, events: [{ event: 'ctor' as const, object: 'liba.so', ns: 0 }] } };
+    expect(said(ctx, [steps[0]!, ctor])).toEqual(['1 INV-CTOR-ONCE: an event names no entry created or unloaded by its call']);
+  });
+  test('entry ids at or past the state\'s nextId are counted like any other', () => {
+    const { ctx, steps } = runSpec('glibc', { dsos: [A] }, [open('liba.so'), { op: 'dlsym', handle: 0, symbol: 'f0' }]);
+    const lagging = steps.map((s) => ({ ...s, before: { ...s.before, nextId: 4 }, after: { ...s.after, nextId: 4 } }));
+    expect(lagging[0]!.after.entries[4]!.object).toBe('liba.so');
+    expect(said(ctx, lagging)).toEqual([]);
+  });
+  test('a load that makes a master and its proxy, with many dependencies: every constructor counts for its own entry (S2, INV-CTOR-ONCE)', () => {
+    const deps = 'bdefhijkl'.split('');
+    const { ctx, steps } = runSpec('rtld-shared', { dsos: [dso('a', { needed: deps }), ...deps.map((x) => dso(x))] }, [mopen(LM_ID_NEWLM, 'liba.so', RTLD_NOW | RTLD_SHARED)]);
+    const s = steps[0]!;
+    expect(s.expected.namespaces.map((v) => v.entries.length)).toEqual([14, 1]);
+    expect(said(ctx, steps)).toEqual([]);
+    const bogus = { ...s, expected: { ...s.expected, events: [...s.expected.events, { event: 'ctor' as const, object: 'libz.so', ns: 0 }] } };
+    expect(said(ctx, [bogus])).toEqual(['0 INV-CTOR-ONCE: an event names no entry created or unloaded by its call']);
+  });
+  test("each entry is read as its own object's, even under an id another object had before", () => {
+    const { ctx, steps } = runSpec('glibc', { dsos: [dso('a', { needed: ['b'] }), dso('b'), dso('d')] }, [open('liba.so'), { op: 'dlsym', handle: 0, symbol: 'f0' }]);
+    const renamed = withAfter(steps[1]!, (d) => void (d.entries[idOf(d, 0, 'liba.so')]!.object = 'libd.so'));
+    expect(said(ctx, [steps[0]!, { ...renamed, before: steps[0]!.after }]).filter((m) => m.includes('INV-CLOSURE'))).toEqual(['1 INV-CLOSURE: libd.so@ns0 is missing a dependency of ']);
+  });
+  test('a broken state is reported at every step that keeps it', () => {
+    const { ctx, steps } = runSpec('glibc', { dsos: [A] }, [open('liba.so'), { op: 'dlsym', handle: 0, symbol: 'f0' }, { op: 'dlinfo', handle: 0 }]);
+    const broken = withAfter(steps[0]!, (d) => void d.namespaces[0]!.push(idOf(d, 0, 'liba.so')));
+    const kept = steps.slice(1).map((s) => ({ ...s, before: broken.after, after: broken.after }));
+    expect(said(ctx, [broken, ...kept]).filter((m) => m.includes('INV-ONE-ENTRY'))).toEqual([0, 1, 2].map((i) => `${i} INV-ONE-ENTRY: namespace 0 holds liba.so twice`));
+  });
+});
+
+describe('spec helpers other code builds on, and the rules they state', () => {
+  const sys = referenceSystem(false);
+  const start = () => initialState(sys.system, sys.initial);
+  const entry = (id: number, object: string, ns: number, kind: 'real' | 'proxy' = 'real', deps: number[] = []): Entry => ({ id, object, ns, kind, master: null, deps, openCount: 1, nodelete: false, startup: false });
+
+  test('a search list holds each entry once, the start included, even on a cycle back to it (SYM1)', () => {
+    const a = entry(10, 'liba.so', 1, 'real', [11]);
+    const b = entry(11, 'libb.so', 1, 'real', [10, 12]);
+    const c = entry(12, 'libc.so.6', 1, 'real', [11]);
+    const state = { ...start(), entries: { 10: a, 11: b, 12: c } };
+    expect(searchList(state, a).map((e) => e.object)).toEqual(['liba.so', 'libb.so', 'libc.so.6']);
+  });
+
+  test("start-up DT_NEEDED: the first system object of a name gives them; a name nobody loaded resolves to nothing", () => {
+    const system = [
+      { name: '<main>', needed: ['libc.so.6', 'libgone.so.1'], unique: false, rtld: false },
+      { name: 'libc.so.6', needed: [], unique: false, rtld: false },
+      { name: '<main>', needed: [], unique: false, rtld: false },
+    ];
+    const s = initialState(system, [{ ns: 0, entries: [{ object: '<main>', proxy: false }, { object: 'libc.so.6', proxy: false }] }]);
+    expect(s.entries[0]!.deps).toEqual([1]);
+  });
+
+  test('what a name opens: a test DSO before a system object of that name, and the first of each name', () => {
+    const system = [
+      { name: 'liba.so', needed: [], unique: false, rtld: true },
+      { name: 'libsys.so.1', needed: ['libc.so.6'], unique: false, rtld: false },
+      { name: 'libsys.so.1', needed: [], unique: true, rtld: false },
+    ];
+    const ctx = { profile: 'glibc' as const, world: { graph: { dsos: [dso('a', { symbols: ['f0'] }), dso('a')] }, system } };
+    expect(objectInfo(ctx, 'liba.so')).toMatchObject({ test: true, rtld: false, symbols: ['f0'] });
+    expect(objectInfo(ctx, 'libsys.so.1')).toMatchObject({ test: false, needed: ['libc.so.6'], unique: false });
+  });
+
+  test("libc is found by its name, whatever its version; a libc-linked DSO needs that name", () => {
+    const libc7 = { name: 'libc.so.7', needed: [], unique: false, rtld: false };
+    expect(libcName([libc7])).toBe('libc.so.7');
+    const ctx = { profile: 'glibc' as const, world: { graph: { dsos: [dso('a', { libc: true })] }, system: [libc7] } };
+    expect(objectInfo(ctx, 'liba.so')?.needed).toEqual(['libc.so.7']);
+  });
+
+  test('two namespaces print one after the other', () => {
+    expect(formatNamespaces([{ ns: 0, entries: [{ object: 'liba.so', proxy: false }] }, { ns: 2, entries: [{ object: 'liba.so', proxy: true }] }])).toBe('ns0=[liba.so] ns2=[liba.so(proxy)]');
+  });
+
+  test('event order constraints that form a cycle are refused (LOAD3)', () => {
+    const events: LifecycleEvent[] = [{ event: 'ctor', object: 'liba.so', ns: 0 }, { event: 'ctor', object: 'libb.so', ns: 0 }];
+    expect(linearize({ events, order: [[1, 0]] })).toEqual([events[1], events[0]]);
+    expect(() => linearize({ events, order: [[0, 1], [1, 0]] })).toThrow('internal: cyclic event order constraints');
+  });
+
+  test('a proxy is made only of a real entry of namespace 0 (S13)', () => {
+    const s = start();
+    const libc = s.namespaces[0]![2]!;
+    const proxyOf = (master: Entry) => () => produce(s, (d) => void newProxy(d, 1, castDraft(master)));
+    expect(() => proxyOf({ ...s.entries[libc]!, kind: 'proxy' })()).toThrow('internal: S13 proxy of a non-master');
+    expect(() => proxyOf({ ...s.entries[libc]!, ns: 1 })()).toThrow('internal: S13 proxy of a non-master');
+    const made = proxyOf(s.entries[libc]!)();
+    expect(made.namespaces[1]).toEqual([s.nextId]);
+    expect(made.entries[s.nextId]).toMatchObject({ object: 'libc.so.6', ns: 1, kind: 'proxy', master: libc, openCount: 0 });
+    expect(made.entries[libc]!.nodelete).toBe(true);
+  });
+
+  test('draft helpers: appending takes the next id; no entry, no namespace are errors', () => {
+    const s = start();
+    const next = produce(s, (d) => {
+      expect(appendEntry(d, { object: 'liba.so', ns: 3, kind: 'real', master: null }).id).toBe(s.nextId);
+      expect(appendEntry(d, { object: 'libb.so', ns: 3, kind: 'real', master: null }).id).toBe(s.nextId + 1);
+    });
+    expect(next.nextId).toBe(s.nextId + 2);
+    expect(next.namespaces[3]).toEqual([s.nextId, s.nextId + 1]);
+    expect(() => produce(s, (d) => void draftEntry(d, 99))).toThrow('internal: no entry 99');
+    expect(() => produce(s, (d) => void appendEntry(d, { object: 'liba.so', ns: 16, kind: 'real', master: null }))).toThrow('internal: no namespace 16');
+  });
+
+  test("a call's planned changes: reads of unknown entries and namespaces", () => {
+    const changes = new StateChanges(start());
+    expect(changes.find(16, 'liba.so')).toBeUndefined();
+    expect(changes.find(0, 'libc.so.6')?.id).toBe(2);
+    expect(() => changes.entry(99)).toThrow('internal: no entry 99');
+    expect(() => changes.countOpen(99)).toThrow('internal: no entry 99');
+    expect(() => changes.append({ object: 'liba.so', ns: 16, kind: 'real', master: null })).toThrow('internal: no namespace 16');
+  });
+});
+
+/**
+ * eventOrder keeps its per-event sets in 32-bit words; the random runs of
+ * spec/graph-order.test.ts rarely give a call more than 32 events. Here
+ * fixed graphs of 40 to 100 entries (chains, cycles, proxy links, links to
+ * entries the state lacks), every entry an event: the constraints must be
+ * exactly the direct definition's, up to transitivity, and none may follow
+ * from the others (LOAD3, CLOSE3).
+ */
+describe('event order constraints over many events (LOAD3, CLOSE3)', () => {
+  const reach = (state: LoaderState, from: number): Set<number> => {
+    const seen = new Set([from]);
+    for (const stack = [from]; stack.length > 0; ) {
+      const e = state.entries[stack.pop()!];
+      for (const d of e === undefined ? [] : e.master === null ? e.deps : [...e.deps, e.master]) if (!seen.has(d)) stack.push(d), seen.add(d);
+    }
+    return seen;
+  };
+  const closure = (n: number, order: ReadonlyArray<readonly [number, number]>): boolean[][] => {
+    const before = Array.from({ length: n }, () => new Array<boolean>(n).fill(false));
+    for (const [a, b] of order) before[a]![b] = true;
+    for (let c = 0; c < n; c++) for (let a = 0; a < n; a++) if (before[a]![c]) for (let b = 0; b < n; b++) if (before[c]![b]) before[a]![b] = true;
+    return before;
+  };
+  const pairs = (before: boolean[][]): string[] => before.flatMap((row, a) => row.flatMap((yes, b) => (yes ? [`${a}<${b}`] : []))).sort();
+  /** The direct definition: i depends one way on j, neither on a cycle (already transitive). */
+  const direct = (state: LoaderState, events: readonly LifecycleEvent[], ids: readonly number[]): string[] => {
+    const reaches = ids.map((id) => reach(state, id));
+    const onCycle = ids.map((id) => (state.entries[id]?.deps ?? []).some((d) => reach(state, d).has(id)));
+    const pairs: string[] = [];
+    ids.forEach((_, i) =>
+      ids.forEach((__, j) => {
+        if (i === j || onCycle[i] || onCycle[j] || !reaches[i]!.has(ids[j]!) || reaches[j]!.has(ids[i]!)) return;
+        pairs.push(events[i]!.event === 'ctor' ? `${j}<${i}` : `${i}<${j}`);
+      }),
+    );
+    return pairs.sort();
+  };
+  /** A graph of n entries from a fixed-seed generator: mostly links to later entries, a few back (cycles), proxies, missing ids. */
+  const graphOf = (n: number, seed: number): LoaderState => {
+    let x = seed;
+    const rand = (m: number) => ((x = (x * 1103515245 + 12345) % 2147483648), x % m);
+    const entries: Record<number, Entry> = {};
+    for (let id = 0; id < n; id++) {
+      const deps = Array.from({ length: rand(3) }, () => (rand(10) === 0 ? rand(n + 5) : Math.min(n + 2, id + 1 + rand(6))));
+      if (id < 3) deps.push(n + [1, 3, 0][id]!); // entries the state lacks (ids from nextId on), which are events too
+      const proxy = rand(12) === 0 && id + 1 < n;
+      entries[id] = { id, object: `lib${id}.so`, ns: 0, kind: proxy ? 'proxy' : 'real', master: proxy ? id + 1 + rand(n - id - 1) : null, deps, openCount: 0, nodelete: false, startup: false };
+    }
+    return { entries, namespaces: [Object.keys(entries).map(Number)], handles: {}, nextId: n };
+  };
+  // n entries and 4 missing ones: 32, 64 and 96 events fill their last word exactly.
+  test.each([
+    [28, 1],
+    [40, 2],
+    [60, 3],
+    [61, 4],
+    [92, 5],
+  ])('%i entries (graph %i)', (n, seed) => {
+    const state = graphOf(n, seed);
+    const ids = [...Array.from({ length: n }, (_, i) => (i * 37 + seed) % n), n + 3, n + 1, n, n + 2];
+    const k = ids.length;
+    for (const event of ['ctor', 'dtor'] as const) {
+      const events: LifecycleEvent[] = ids.map((id) => ({ event, object: `lib${id}.so`, ns: 0 }));
+      const got = eventOrder(state, events, ids);
+      const want = direct(state, events, ids);
+      expect(want.length, 'the graph constrains something').toBeGreaterThan(n);
+      // Events n.. are those of entries the state lacks.
+      expect(want.some((p) => p.split('<').some((x) => Number(x) >= n)), 'events of entries the state lacks are constrained').toBe(true);
+      const before = closure(k, got);
+      expect(pairs(before)).toEqual(want);
+      // A strict partial order: a pair follows from the others exactly when some third event lies between.
+      expect(new Set(got.map(([a, b]) => `${a}<${b}`)).size, 'a pair listed twice').toBe(got.length);
+      for (const [a, b] of got) expect(before.some((row, c) => before[a]![c] && row[b]), `[${a}, ${b}] follows from the others`).toBe(false);
+    }
+  });
+});
+
+/** Every invariant after every step, as properties/invariants.test.ts checks it, on a smaller fixed-seed budget.
+ * Last in the file: StrykerJS stops a mutant's run at its first failing test,
+ * and the spot checks above fail in milliseconds. */
+describe.each(PROFILES)('invariants hold after every step, fixed seed (%s)', (profile) => {
+  prop.prop([arbScenario({ profile, maxCalls: 16 })], { numRuns: 150, seed: 4242 })('random sequences', ({ graph, calls }) => {
+    const run = runSpec(profile, graph, calls);
+    expect(checkInvariants(run.ctx, run.steps), formatSequence(calls)).toEqual([]);
   });
 });

@@ -34,7 +34,12 @@ const CALLS: Call[] = [
   { op: 'dlmopen', lmid: LM_ID_NEWLM, file: 'libb.so', mode: RTLD_NOW }, // ns3 libb
   { op: 'dlopen', file: 'libnothere.so', mode: RTLD_NOW }, // fails
 ];
-const base = runSpec('rtld-shared', G, CALLS);
+/**
+ * The unbroken run, computed afresh in each test (never at collection time):
+ * StrykerJS (npm run mutation) counts spec code run outside a test as
+ * "static" and then runs every test against each such mutant.
+ */
+const baseRun = () => runSpec('rtld-shared', G, CALLS);
 
 const idOf = (state: LoaderState, ns: number, object: string): number => {
   const id = (state.namespaces[ns] ?? []).find((i) => state.entries[i]?.object === object);
@@ -92,6 +97,7 @@ const BREAK: Record<string, (steps: readonly Step[]) => Step[]> = {
 
 describe('each invariant is checked and can fail', () => {
   test('the unbroken trace keeps every invariant', () => {
+    const base = baseRun();
     expect(base.steps[3]!.expected.result.kind).toBe('null');
     expect(checkInvariants(base.ctx, base.steps)).toEqual([]);
   });
@@ -99,6 +105,7 @@ describe('each invariant is checked and can fail', () => {
     test(`[${inv.id}] ${inv.statement} (flagged when broken)`, () => {
       const broken = BREAK[inv.id];
       expect(broken, `no broken trace for invariant ${inv.id}: add one to BREAK`).toBeDefined();
+      const base = baseRun();
       const rules = checkInvariants(base.ctx, broken!(base.steps)).map((v) => v.rule);
       expect(rules).toContain(inv.id);
     });
