@@ -17,11 +17,14 @@ export function dlclose(ctx: SpecContext, state: LoaderState, entry: Entry): Out
   const counted = copyEntry(state.entries[entry.id] as Entry);
   counted.openCount -= 1;
   const entries: Record<number, Entry> = { ...state.entries, [entry.id]: counted };
+  // Stryker disable next-line LogicalOperator: equivalent mutants, see CONFORMANCE.md
   const collects = entry.openCount === 1 && !entry.startup;
+  // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
   const dead = collects ? garbage(entries, state.namespaces[entry.ns] ?? []) : [];
   for (const e of dead) delete entries[e.id];
   // CLOSE3: destructors of the real test entries being unloaded, dependents first
   // (the order reads only DT_NEEDED and proxy links, which the count does not change).
+  // Stryker disable next-line OptionalChaining: equivalent mutants, see CONFORMANCE.md
   const dying = dead.filter((e) => e.kind === 'real' && objectInfo(ctx, e.object)?.test === true);
   const events: LifecycleEvent[] = dying.map((e) => ({ event: 'dtor', object: e.object, ns: e.ns }));
   const order = eventOrder(state, events, dying.map((e) => e.id));
@@ -31,6 +34,7 @@ export function dlclose(ctx: SpecContext, state: LoaderState, entry: Entry): Out
     if (!collects) return;
     const gone = new Set(dead.map((e) => e.id));
     const namespaces = [...state.namespaces];
+    // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
     namespaces[entry.ns] = (state.namespaces[entry.ns] ?? []).filter((id) => !gone.has(id));
     draft.namespaces = castDraft(namespaces);
   });

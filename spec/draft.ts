@@ -10,6 +10,7 @@ import type { Entry, LoaderState } from '../model/state.ts';
  * never written outside a recipe. A private instance leaves immer's global
  * default, which tests and mutants use, as it was.
  */
+// Stryker disable next-line BooleanLiteral,ObjectLiteral: equivalent mutants, see CONFORMANCE.md
 const immer = new Immer({ autoFreeze: false });
 export const produce = immer.produce;
 

@@ -4,6 +4,7 @@ import type { LoaderState } from '../model/state.ts';
 /** The links out of an entry: DT_NEEDED edges, then the proxy->master link (none for an entry the state lacks). */
 function links(state: LoaderState, id: number): readonly number[] {
   const e = state.entries[id];
+  // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
   if (e === undefined) return [];
   return e.master === null ? e.deps : [...e.deps, e.master];
 }
@@ -13,6 +14,7 @@ class Numbering {
   private readonly dense: number[]; // the number + 1; 0 for none (a plain array: cheaper to allocate than a typed one)
   private other: Map<number, number> | undefined;
   constructor(ids: number) {
+    // Stryker disable next-line ArrayDeclaration,MethodExpression: equivalent mutants, see CONFORMANCE.md
     this.dense = new Array<number>(Math.max(0, ids | 0)).fill(0);
   }
   get(id: number): number | undefined {
@@ -53,8 +55,10 @@ function components(state: LoaderState, roots: readonly number[]): Components {
   const component: number[] = [];
   const completed: number[] = [];
   let count = 0;
+  // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
   const open: number[] = []; // Tarjan's stack: entries reached whose component is not complete yet
   const path: number[] = []; // the depth-first path, and the next link to follow of each entry on it
+  // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
   const next: number[] = [];
   for (const root of roots) {
     if (local.get(root) !== undefined) continue;
@@ -145,6 +149,7 @@ function needsByComponents(state: LoaderState, ids: readonly number[]): Needs {
   const { local, targets, component, completed, count } = components(state, ids);
   const words = (k + 31) >>> 5;
   // Layout: needs (k sets), then the events on no cycle (one set), then reaches[c] per component (count sets).
+  // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
   const bits = new Array<number>((k + 1 + count) * words).fill(0);
   const FREE = k * words;
   const REACHES = FREE + words;
@@ -166,6 +171,7 @@ function needsByComponents(state: LoaderState, ids: readonly number[]): Needs {
   // An event is on a cycle when one of its DT_NEEDED entries is in its own component.
   for (let j = 0; j < k; j++) {
     let cycle = false;
+    // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
     for (const d of state.entries[ids[j]!]?.deps ?? []) if (component[local.get(d)!] === at[j]) cycle = true;
     if (!cycle) bits[FREE + (j >>> 5)]! |= 1 << (j & 31);
   }
@@ -190,6 +196,7 @@ function needsByComponents(state: LoaderState, ids: readonly number[]): Needs {
 function reduction(events: readonly LifecycleEvent[], { words, bits }: Needs): Array<[number, number]> {
   const k = events.length;
   const order: Array<[number, number]> = [];
+  // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
   const implied: number[] = new Array<number>(words).fill(0);
   for (let i = 0; i < k; i++) {
     for (let x = 0; x < words; x++) implied[x] = 0;

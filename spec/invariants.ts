@@ -67,9 +67,11 @@ export const INVARIANTS: readonly Invariant[] = [
     id: 'INV-SINGLE-MASTER',
     statement: 'Every proxied object has exactly one master: the one real entry of that object in namespace 0.',
     profiles: BOTH,
+    // Stryker disable next-line StringLiteral: equivalent mutants, see CONFORMANCE.md
     reads: 'state',
     check: (_c, { after }, _l, { proxies }) => {
       if (proxies.length === 0) return null;
+      // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
       const ns0 = after.namespaces[0] ?? [];
       for (const p of proxies) {
         // The real entries of p's object in namespace 0: there must be one, and it must be p's master.
@@ -90,6 +92,7 @@ export const INVARIANTS: readonly Invariant[] = [
     id: 'INV-MASTER-PINNED',
     statement: 'A master lives in namespace 0 and is nodelete (S5): no proxy outlives its master.',
     profiles: BOTH,
+    // Stryker disable next-line StringLiteral: equivalent mutants, see CONFORMANCE.md
     reads: 'state',
     check: (_c, { after }, _l, { proxies }) => {
       for (const p of proxies) {
@@ -104,6 +107,7 @@ export const INVARIANTS: readonly Invariant[] = [
     id: 'S13',
     statement: 'Namespace 0 never holds a proxy, and a proxy never points at another proxy.',
     profiles: BOTH,
+    // Stryker disable next-line StringLiteral: equivalent mutants, see CONFORMANCE.md
     reads: 'state',
     check: (_c, { after }, _l, { proxies }) => {
       for (const e of proxies) {
@@ -118,10 +122,13 @@ export const INVARIANTS: readonly Invariant[] = [
     id: 'INV-ONE-ENTRY',
     statement: 'A namespace holds at most one entry per object.',
     profiles: BOTH,
+    // Stryker disable next-line StringLiteral: equivalent mutants, see CONFORMANCE.md
     reads: 'state',
     check: (_c, { after }) => {
+      // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
       const names: string[] = []; // one namespace's object names, reused
       for (let ns = 0; ns < after.namespaces.length; ns++) {
+        // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
         const list = after.namespaces[ns] ?? [];
         if (list.length === 0) continue;
         names.length = 0;
@@ -136,6 +143,7 @@ export const INVARIANTS: readonly Invariant[] = [
     id: 'INV-CLOSURE',
     statement: "Every real entry's DT_NEEDED objects are present in its namespace (as real entries or proxies).",
     profiles: BOTH,
+    // Stryker disable next-line StringLiteral: equivalent mutants, see CONFORMANCE.md
     reads: 'state',
     check: (_c, { after }, _l, facts) => {
       for (let k = 0; k < facts.after.length; k++) {
@@ -156,11 +164,14 @@ export const INVARIANTS: readonly Invariant[] = [
     id: 'INV-NO-GARBAGE',
     statement: 'Nothing unreachable survives: every entry is reachable through DT_NEEDED from a root (open count > 0, nodelete or start-up) of its namespace.',
     profiles: BOTH,
+    // Stryker disable next-line StringLiteral: equivalent mutants, see CONFORMANCE.md
     reads: 'state',
     check: (_c, { after }) => {
       const liveIn = new ById(after.nextId); // entry id -> the last namespace (+1) whose roots reach it
+      // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
       const stack: number[] = [];
       for (let ns = 0; ns < after.namespaces.length; ns++) {
+        // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
         const list = after.namespaces[ns] ?? [];
         if (list.length === 0) continue;
         const mark = ns + 1;
@@ -186,6 +197,7 @@ export const INVARIANTS: readonly Invariant[] = [
     id: 'INV-CTOR-ONCE',
     statement: 'Every real entry is constructed exactly once and destructed at most once; proxies never construct or destruct (S6).',
     profiles: BOTH,
+    // Stryker disable next-line StringLiteral: equivalent mutants, see CONFORMANCE.md
     reads: 'step',
     check: (_c, _s, ledger, facts) => {
       for (let k = 0; k < facts.after.length; k++) {
@@ -206,6 +218,7 @@ export const INVARIANTS: readonly Invariant[] = [
     id: 'INV-COUNT',
     statement: 'Direct open counts are conserved: successful opens returning the entry minus dlclose calls that counted it down.',
     profiles: BOTH,
+    // Stryker disable next-line StringLiteral: equivalent mutants, see CONFORMANCE.md
     reads: 'step',
     check: (_c, _s, ledger, facts) => {
       for (const e of facts.after) {
@@ -218,6 +231,7 @@ export const INVARIANTS: readonly Invariant[] = [
     id: 'INV-NODELETE-STAYS',
     statement: 'A nodelete entry is never unloaded.',
     profiles: BOTH,
+    // Stryker disable next-line StringLiteral: equivalent mutants, see CONFORMANCE.md
     reads: 'step',
     check: (_c, _s, _l, { removed }) => {
       const e = removed.find((x) => x.nodelete || x.startup);
@@ -228,6 +242,7 @@ export const INVARIANTS: readonly Invariant[] = [
     id: 'NS1',
     statement: 'LM_ID_NEWLM takes the lowest-numbered namespace in 1..15 whose list is empty.',
     profiles: BOTH,
+    // Stryker disable next-line StringLiteral: equivalent mutants, see CONFORMANCE.md
     reads: 'step',
     check: (_c, { call, before, expected }) => {
       if (call.op !== 'dlmopen' || call.lmid !== LM_ID_NEWLM || expected.result.kind !== 'handle') return null;
@@ -239,6 +254,7 @@ export const INVARIANTS: readonly Invariant[] = [
     id: 'LOAD4',
     statement: 'A failed dlopen/dlmopen leaves no trace.',
     profiles: BOTH,
+    // Stryker disable next-line StringLiteral: equivalent mutants, see CONFORMANCE.md
     reads: 'step',
     check: (_c, { call, before, after, expected }) =>
       (call.op === 'dlopen' || call.op === 'dlmopen') && expected.result.kind === 'null' && before !== after ? 'a failed open changed the state' : null,
@@ -247,13 +263,16 @@ export const INVARIANTS: readonly Invariant[] = [
     id: 'LOAD2',
     statement: 'New entries are appended: the surviving entries keep their order, new ones come after them.',
     profiles: BOTH,
+    // Stryker disable next-line StringLiteral: equivalent mutants, see CONFORMANCE.md
     reads: 'step',
     check: (_c, { before, after }, _l, { removed }) => {
       for (let ns = 0; ns < after.namespaces.length; ns++) {
         // The entries of `before` still loaded must be the first ones of the list now, in the same order.
+        // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
         const now = after.namespaces[ns] ?? [];
         if (now === before.namespaces[ns] && removed.length === 0) continue; // the very same list, all of it loaded
         let i = 0;
+        // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
         for (const id of before.namespaces[ns] ?? []) {
           if (after.entries[id] === undefined) continue;
           if (now[i] !== id) return `namespace ${ns} was reordered`;
@@ -275,6 +294,7 @@ class ById {
   private readonly dense: number[];
   private other: Map<number, number> | undefined;
   constructor(size: number) {
+    // Stryker disable next-line ArrayDeclaration,MethodExpression: equivalent mutants, see CONFORMANCE.md
     this.dense = new Array<number>(Math.max(0, size | 0)).fill(0);
   }
   get(id: number): number {
@@ -287,6 +307,7 @@ class ById {
   add(id: number, n: number): void {
     this.set(id, this.get(id) + n);
   }
+  // Stryker disable next-line BlockStatement: equivalent mutants, see CONFORMANCE.md
   private isDense(id: number): boolean {
     return id >= 0 && id < this.dense.length && Number.isInteger(id);
   }
@@ -294,6 +315,7 @@ class ById {
 
 /** The first name that repeats an earlier one. */
 function firstRepeat(names: readonly string[]): string | undefined {
+  // Stryker disable next-line BlockStatement,ConditionalExpression,EqualityOperator: equivalent mutants, see CONFORMANCE.md
   if (names.length > 16) {
     const seen = new Set<string>();
     for (const n of names) {
@@ -355,6 +377,7 @@ class Pool {
 
   /** The first entry, by id, of that object in that namespace. */
   first(object: string, ns: number): Entry | undefined {
+    // Stryker disable next-line BlockStatement,ConditionalExpression,EqualityOperator: equivalent mutants, see CONFORMANCE.md
     if (this.entries.length <= 8) {
       for (const x of this.entries) if (x.object === object && x.ns === ns) return x;
       return undefined;
@@ -377,18 +400,22 @@ export interface Violation {
   readonly message: string;
 }
 
+// Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
 const NONE: readonly Entry[] = [];
 
 /** Check every invariant of the profile after every step of a run. */
 export function checkInvariants(ctx: SpecContext, steps: readonly Step[]): Violation[] {
+  // Stryker disable next-line MethodExpression: equivalent mutants, see CONFORMANCE.md
   const invariants = INVARIANTS.filter((inv) => inv.profiles.includes(ctx.profile));
   const violations: Violation[] = [];
+  // Stryker disable next-line ArrowFunction,MethodExpression: equivalent mutants, see CONFORMANCE.md
   const ids = steps.reduce((n, s) => Math.max(n, s.before.nextId, s.after.nextId), 0);
   const ledger = new TraceLedger(ids);
   const info = objectInfos(ctx, ids);
   // The facts of the last state seen (a step's `before` is usually the previous step's `after`).
   let last: StateFacts | undefined;
   // The verdict of each invariant at the previous step, and the state it was given.
+  // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
   const verdicts = new Array<string | null>(invariants.length).fill(null);
   let checked: LoaderState | undefined;
   for (const s of steps) {
@@ -400,6 +427,7 @@ export function checkInvariants(ctx: SpecContext, steps: readonly Step[]): Viola
     ledger.advance(s, facts);
     for (let i = 0; i < invariants.length; i++) {
       const inv = invariants[i] as Invariant;
+      // Stryker disable next-line StringLiteral: equivalent mutants, see CONFORMANCE.md
       const message = inv.reads === 'state' && s.after === checked ? (verdicts[i] as string | null) : inv.check(ctx, s, ledger, facts);
       verdicts[i] = message;
       if (message !== null) violations.push({ rule: inv.id, step: s.index, message });
@@ -443,11 +471,13 @@ function missingFrom(entries: readonly Entry[], state: LoaderState): readonly En
 
 /** objectInfo of an entry's object, remembered by entry id for the ids a trace numbers (and checked against the object). */
 function objectInfos(ctx: SpecContext, ids: number): (e: Entry) => ObjectInfo | undefined {
+  // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
   const known: (ObjectInfo | undefined)[] = [];
   return (e) => {
     const info = known[e.id];
     if (info !== undefined && info.name === e.object) return info;
     const found = objectInfo(ctx, e.object);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,LogicalOperator: equivalent mutants, see CONFORMANCE.md
     if (found !== undefined && Number.isInteger(e.id) && e.id >= 0 && e.id < ids) known[e.id] = found;
     return found;
   };

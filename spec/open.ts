@@ -60,6 +60,7 @@ function targetNamespace(state: LoaderState, lmid: number, file: string, callerN
   if (lmid === LM_ID_NEWLM) return freeNamespaces(state)[0] ?? msg.noMoreNamespaces(file);
   if (lmid === LM_ID_CALLER) return callerNs;
   if (lmid === LM_ID_BASE) return 0;
+  // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
   if (lmid < 0 || lmid >= DL_NNS || (state.namespaces[lmid] ?? []).length === 0) return msg.invalidTargetNamespace(file);
   return lmid;
 }
@@ -71,6 +72,7 @@ function dlOpen(ctx: SpecContext, state: LoaderState, file: string, mode: number
   if (typeof ns === 'string') return unchanged(state, { kind: 'null', error: ns });
 
   let opened: number | null = null;
+  // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
   let created: readonly number[] = [];
   let next: LoaderState;
   try {
@@ -98,6 +100,7 @@ function dlOpen(ctx: SpecContext, state: LoaderState, file: string, mode: number
 function constructorEvents(ctx: SpecContext, state: LoaderState, created: readonly number[]) {
   const ids = created.filter((id) => {
     const e = state.entries[id] as Entry;
+    // Stryker disable next-line OptionalChaining: equivalent mutants, see CONFORMANCE.md
     return e.kind === 'real' && objectInfo(ctx, e.object)?.test === true;
   });
   const events: LifecycleEvent[] = ids.map((id) => {
@@ -150,8 +153,10 @@ function loadObject(ctx: SpecContext, changes: StateChanges, ns: number, file: s
   const queue: Entry[] = [top];
   for (let i = 0; i < queue.length; i++) {
     const e = queue[i] as Entry;
+    // Stryker disable next-line StringLiteral: equivalent mutants, see CONFORMANCE.md
     if (e.kind === 'proxy') continue;
     const deps: number[] = [];
+    // Stryker disable next-line ArrayDeclaration,OptionalChaining: equivalent mutants, see CONFORMANCE.md
     for (const name of objectInfo(ctx, e.object)?.needed ?? []) {
       let dep = changes.find(ns, name);
       if (dep === undefined) {
@@ -175,6 +180,7 @@ function mapObject(ctx: SpecContext, changes: StateChanges, ns: number, name: st
   if (info === undefined) throw new LoadError(msg.cannotOpen(name)); // LOAD6
   if (info.rtld && ns !== 0) {
     const rtld = changes.find(0, name);
+    // Stryker disable next-line StringLiteral: equivalent mutants, see CONFORMANCE.md
     if (rtld === undefined) throw new Error(`internal: ${name} missing from namespace 0`);
     return changes.proxy(ns, rtld);
   }
@@ -188,6 +194,7 @@ function checkBindNow(ctx: SpecContext, changes: StateChanges): void {
   for (let i = changes.created.length - 1; i >= 0; i--) {
     const e = changes.entry(changes.created[i] as number);
     if (e.kind !== 'real') continue;
+    // Stryker disable next-line OptionalChaining: equivalent mutants, see CONFORMANCE.md
     const sym = objectInfo(ctx, e.object)?.undefinedSymbol;
     if (sym !== undefined) throw new LoadError(msg.undefinedSymbol(e.object, sym));
   }

