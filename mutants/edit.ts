@@ -11,6 +11,7 @@ import type { Entry, LoaderState } from '../model/state.ts';
 import type { SpecContext } from '../spec/context.ts';
 import { eventOrder } from '../spec/graph-order.ts';
 import type { Outcome } from '../spec/open.ts';
+import type { Ops } from './mutant.ts';
 
 /** Object name of a stand-in entry: never a DSO name (graphs use lib*.so). */
 const STAND_IN = '<dlmspec-stand-in>';
@@ -99,5 +100,13 @@ export function sequenced(first: Outcome, second: Outcome): Outcome {
     result: second.result,
     events: [...first.events, ...second.events],
     order: [...first.order, ...second.order.map(([a, b]) => [a + k, b + k] as const)],
+  };
+}
+
+/** Both open operations with their mode rewritten (per target namespace id as given: lmid, or the caller's for dlopen). */
+export function modeRewrite(spec: Ops, f: (mode: number, lmid: number) => number): Partial<Ops> {
+  return {
+    dlmopen: (ctx, s, lmid, file, mode, call, ns) => spec.dlmopen(ctx, s, lmid, file, f(mode, lmid), call, ns),
+    dlopen: (ctx, s, file, mode, call, ns) => spec.dlopen(ctx, s, file, f(mode, ns), call, ns),
   };
 }

@@ -9,7 +9,7 @@ import { objectInfo, type SpecContext } from '../spec/context.ts';
 import { linearize } from '../spec/linearize.ts';
 import * as msg from '../spec/messages.ts';
 import type { Outcome } from '../spec/open.ts';
-import { createdBy, destructors, edit, occupying, patchWorld, removedBy, returned } from './edit.ts';
+import { createdBy, destructors, edit, modeRewrite, occupying, patchWorld, removedBy, returned } from './edit.ts';
 import type { ModelMutant } from './mutant.ts';
 import { dso } from './witness.ts';
 
@@ -28,10 +28,7 @@ export const GLIBC_MUTANTS: readonly ModelMutant[] = [
     profile: 'glibc',
     rule: 'MODE3',
     description: 'RTLD_NOLOAD is dropped: a name not yet loaded is loaded instead of NULL',
-    ops: (spec) => ({
-      dlmopen: (ctx, s, lmid, file, mode, call, ns) => spec.dlmopen(ctx, s, lmid, file, mode & ~RTLD_NOLOAD, call, ns),
-      dlopen: (ctx, s, file, mode, call, ns) => spec.dlopen(ctx, s, file, mode & ~RTLD_NOLOAD, call, ns),
-    }),
+    ops: (spec) => modeRewrite(spec, (mode) => mode & ~RTLD_NOLOAD),
     witness: { dsos: [dso('a')], calls: [open('liba.so', RTLD_NOW | RTLD_NOLOAD)] },
   },
   {
@@ -236,10 +233,7 @@ export const GLIBC_MUTANTS: readonly ModelMutant[] = [
     profile: 'glibc',
     rule: 'MODE4',
     description: 'the RTLD_NODELETE mode bit is ignored',
-    ops: (spec) => ({
-      dlmopen: (ctx, s, lmid, file, mode, call, ns) => spec.dlmopen(ctx, s, lmid, file, mode & ~RTLD_NODELETE, call, ns),
-      dlopen: (ctx, s, file, mode, call, ns) => spec.dlopen(ctx, s, file, mode & ~RTLD_NODELETE, call, ns),
-    }),
+    ops: (spec) => modeRewrite(spec, (mode) => mode & ~RTLD_NODELETE),
     witness: { dsos: [dso('a')], calls: [open('liba.so', RTLD_NOW | RTLD_NODELETE), close(0)] },
   },
   {
@@ -260,13 +254,7 @@ export const GLIBC_MUTANTS: readonly ModelMutant[] = [
     profile: 'glibc',
     rule: 'MODE1',
     description: 'a mode with neither RTLD_LAZY nor RTLD_NOW is taken as RTLD_LAZY instead of refused',
-    ops: (spec) => {
-      const lazy = (mode: number) => ((mode & RTLD_BINDING_MASK) === 0 ? mode | RTLD_LAZY : mode);
-      return {
-        dlmopen: (ctx, s, lmid, file, mode, call, ns) => spec.dlmopen(ctx, s, lmid, file, lazy(mode), call, ns),
-        dlopen: (ctx, s, file, mode, call, ns) => spec.dlopen(ctx, s, file, lazy(mode), call, ns),
-      };
-    },
+    ops: (spec) => modeRewrite(spec, (mode) => ((mode & RTLD_BINDING_MASK) === 0 ? mode | RTLD_LAZY : mode)),
     witness: { dsos: [dso('a')], calls: [open('liba.so', 0)] },
   },
   {
@@ -317,13 +305,7 @@ export const GLIBC_MUTANTS: readonly ModelMutant[] = [
     profile: 'glibc',
     rule: 'LOAD5',
     description: 'RTLD_LAZY is treated as RTLD_NOW: an object with an undefined function fails to load',
-    ops: (spec) => {
-      const now = (mode: number) => ((mode & RTLD_BINDING_MASK) === RTLD_LAZY ? (mode & ~RTLD_LAZY) | RTLD_NOW : mode);
-      return {
-        dlmopen: (ctx, s, lmid, file, mode, call, ns) => spec.dlmopen(ctx, s, lmid, file, now(mode), call, ns),
-        dlopen: (ctx, s, file, mode, call, ns) => spec.dlopen(ctx, s, file, now(mode), call, ns),
-      };
-    },
+    ops: (spec) => modeRewrite(spec, (mode) => ((mode & RTLD_BINDING_MASK) === RTLD_LAZY ? (mode & ~RTLD_LAZY) | RTLD_NOW : mode)),
     witness: { dsos: [dso('a', { undefinedSymbol: 'dlmspec_undefined' })], calls: [open('liba.so', RTLD_LAZY)] },
   },
 ];

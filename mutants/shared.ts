@@ -11,7 +11,7 @@ import { objectInfo, type SpecContext } from '../spec/context.ts';
 import { newProxy } from '../spec/draft.ts';
 import * as msg from '../spec/messages.ts';
 import { unchanged, type Outcome } from '../spec/open.ts';
-import { createdBy, edit, hiding, patchWorld, returned, sequenced } from './edit.ts';
+import { createdBy, edit, hiding, modeRewrite, patchWorld, returned, sequenced } from './edit.ts';
 import type { ModelMutant, Ops } from './mutant.ts';
 import { dso } from './witness.ts';
 
@@ -27,14 +27,6 @@ function afterOpen(spec: Ops, f: (out: Outcome, before: LoaderState, ctx: SpecCo
     dlmopen: (ctx, s, lmid, file, mode, index, callerNs) =>
       f(spec.dlmopen(ctx, s, lmid, file, mode, index, callerNs), s, ctx, { ns: lmid === LM_ID_BASE ? 0 : lmid === NEW ? null : lmid, file, mode, index }),
     dlopen: (ctx, s, file, mode, index, callerNs) => f(spec.dlopen(ctx, s, file, mode, index, callerNs), s, ctx, { ns: callerNs, file, mode, index }),
-  };
-}
-
-/** Both open operations with their mode rewritten (per target namespace id as given: lmid, or the caller's for dlopen). */
-function modeRewrite(spec: Ops, f: (mode: number, lmid: number) => number): Partial<Ops> {
-  return {
-    dlmopen: (ctx, s, lmid, file, mode, call, ns) => spec.dlmopen(ctx, s, lmid, file, f(mode, lmid), call, ns),
-    dlopen: (ctx, s, file, mode, call, ns) => spec.dlopen(ctx, s, file, f(mode, ns), call, ns),
   };
 }
 
