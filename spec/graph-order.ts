@@ -1,5 +1,6 @@
 import type { LifecycleEvent } from '../model/observation.ts';
 import type { LoaderState } from '../model/state.ts';
+import { ById } from './by-id.ts';
 
 /** The links out of an entry: DT_NEEDED edges, then the proxy->master link (none for an entry the state lacks). */
 function links(state: LoaderState, id: number): readonly number[] {
@@ -9,24 +10,18 @@ function links(state: LoaderState, id: number): readonly number[] {
   return e.master === null ? e.deps : [...e.deps, e.master];
 }
 
-/** Entry id -> a number: an array for the ids a state numbers (below its nextId), a map for any other. */
+/** Entry id -> a number, or undefined for none (kept + 1 in a ById, whose unset ids read 0). */
 class Numbering {
-  private readonly dense: number[]; // the number + 1; 0 for none (a plain array: cheaper to allocate than a typed one)
-  private other: Map<number, number> | undefined;
+  private readonly byId: ById;
   constructor(ids: number) {
-    // Stryker disable next-line ArrayDeclaration,MethodExpression: equivalent mutants, see CONFORMANCE.md
-    this.dense = new Array<number>(Math.max(0, ids | 0)).fill(0);
+    this.byId = new ById(ids);
   }
   get(id: number): number | undefined {
-    if (id >= 0 && id < this.dense.length && Number.isInteger(id)) {
-      const n = this.dense[id]!;
-      return n === 0 ? undefined : n - 1;
-    }
-    return this.other?.get(id);
+    const n = this.byId.get(id);
+    return n === 0 ? undefined : n - 1;
   }
   set(id: number, n: number): void {
-    if (id >= 0 && id < this.dense.length && Number.isInteger(id)) this.dense[id] = n + 1;
-    else (this.other ??= new Map()).set(id, n);
+    this.byId.set(id, n + 1);
   }
 }
 
