@@ -1,5 +1,5 @@
 /**
- * Builds the native programs (the driver, and the benchmark's raw loop) with
+ * Builds the native programs (the driver, and the benchmarks' raw loops) with
  * the machine's compiler at first use, cached by the hash of their sources,
  * flags and compiler identity.
  */
@@ -9,6 +9,7 @@ import { cacheRoot, cc, compilerId, NATIVE_DIR, publish, sha256, sourceText } fr
 const PROGRAMS = {
   driver: { sources: ['driver.c', 'run.c', 'observe.c', 'json.c'], headers: ['event.h', 'json.h', 'observe.h', 'run.h'] },
   'bench-loop': { sources: ['bench-loop.c'], headers: [] as string[] },
+  'host-reference': { sources: ['host-reference.c'], headers: [] as string[] },
 } as const;
 
 export type Program = keyof typeof PROGRAMS;
