@@ -11,7 +11,7 @@
  *
  * Target: >= 100,000 calls/s on small graphs, invariants included.
  *
- * The host's speed is measured beside the spec: after each pass a raw C loop
+ * The host's speed is measured beside the spec: every few passes a raw C loop
  * (native/host-reference.c, built in this run) reports how fast the machine
  * runs memory-bound code at that moment. On a shared host that changes from
  * second to second (neighbours on the same cores and caches): the spec's rate
@@ -43,7 +43,12 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 const hostReference = await buildProgram('host-reference');
 /** The host reference loop's rate now, in millions of iterations per CPU second (about 10 ms of work). */
-const hostSpeed = (): number => Number(execFileSync(hostReference, ['300000'], { encoding: 'utf8' }));
+function hostSpeed(): number {
+  const out = execFileSync(hostReference, ['300000'], { encoding: 'utf8' });
+  const speed = Number(out);
+  if (!(speed > 0)) throw new Error(`host reference loop printed ${JSON.stringify(out)}, not a rate`);
+  return speed;
+}
 /** Passes per host measurement: a reference run (start-up included) takes about as long as a few passes. */
 const HOST_EVERY = 4;
 
