@@ -18,8 +18,8 @@ export const produce = immer.produce;
 export type StateDraft = Draft<LoaderState>;
 
 /**
- * A failure that rolls the whole call back (thrown inside `produce`, which
- * discards the draft). Not an Error: it is control flow, and a stack trace
+ * A failure that rolls the whole call back (thrown while the call's changes
+ * are planned, before any of them is committed). Not an Error: it is control flow, and a stack trace
  * per failed dlopen would dominate the spec's run time.
  */
 export class LoadError {
@@ -71,23 +71,26 @@ function proxyFields(ns: number, master: Entry): EntryFields {
  * microseconds per entry, more than the rest of a call.
  */
 export class StateChanges {
-  /** The entries this call created, and its copies of the entries it changed, by id. */
-  private readonly entries = new Map<number, Draft<Entry>>();
-  /** Namespace lists this call appended to (copied from the base on the first append). */
-  private readonly lists = new Map<number, number[]>();
+  /** This call's entries (the ones it created, its copies of the ones it changed), by id; `changedIds` lists them. */
+  private readonly entries: (Draft<Entry> | undefined)[] = [];
+  private readonly changedIds: number[] = [];
+  /** Namespace lists this call appended to (copied from the base on the first append), by namespace. */
+  private readonly lists: (number[] | undefined)[] = [];
   /** Per namespace: object name -> entry id, built from the base list on first use. */
-  private readonly names = new Map<number, Map<string, number>>();
+  private readonly names: (Map<string, number> | undefined)[] = [];
   private nextId: number;
   /** Entries this call created, in creation order. */
   readonly created: number[] = [];
 
+  // Arrays indexed by entry id and namespace rather than maps: a call plans a
+  // few changes among a few dozen ids, and maps cost a tenth of the call in allocation.
   constructor(private readonly base: LoaderState) {
     this.nextId = base.nextId;
   }
 
   /** The entry as this call left it so far. */
   entry(id: number): Entry {
-    const e = this.entries.get(id) ?? this.base.entries[id];
+    const e = this.entries[id] ?? this.base.entries[id];
     if (e === undefined) throw new Error(`internal: no entry ${id}`);
     return e;
   }
@@ -102,7 +105,8 @@ export class StateChanges {
   append(fields: EntryFields): Entry {
     const id = this.nextId++;
     const e = castDraft(newEntry(id, fields));
-    this.entries.set(id, e);
+    this.entries[id] = e;
+    this.changedIds.push(id);
     this.list(fields.ns).push(id);
     this.nameIndex(fields.ns).set(fields.object, id);
     this.created.push(id);
@@ -134,47 +138,49 @@ export class StateChanges {
   /** Write the changes into the call's draft (see the class comment for why as whole top-level parts). */
   commit(draft: StateDraft): void {
     if (this.nextId !== this.base.nextId) draft.nextId = this.nextId;
-    if (this.entries.size > 0) {
+    if (this.changedIds.length > 0) {
       const entries: Record<number, Entry> = { ...this.base.entries };
-      for (const [id, e] of this.entries) entries[id] = e;
+      for (const id of this.changedIds) entries[id] = this.entries[id] as Entry;
       draft.entries = castDraft(entries);
     }
-    if (this.lists.size > 0) {
-      const namespaces = [...this.base.namespaces];
-      for (const [ns, list] of this.lists) namespaces[ns] = list;
-      draft.namespaces = castDraft(namespaces);
+    let namespaces: (readonly number[])[] | undefined;
+    for (let ns = 0; ns < this.lists.length; ns++) {
+      const list = this.lists[ns];
+      if (list !== undefined) (namespaces ??= [...this.base.namespaces])[ns] = list;
     }
+    if (namespaces !== undefined) draft.namespaces = castDraft(namespaces);
   }
 
   /** This call's own copy of an entry, to change. */
   private changed(id: number): Draft<Entry> {
-    let e = this.entries.get(id);
+    let e = this.entries[id];
     if (e === undefined) {
       const base = this.base.entries[id];
       if (base === undefined) throw new Error(`internal: no entry ${id}`);
       e = copyEntry(base);
-      this.entries.set(id, e);
+      this.entries[id] = e;
+      this.changedIds.push(id);
     }
     return e;
   }
 
   private list(ns: number): number[] {
-    let list = this.lists.get(ns);
+    let list = this.lists[ns];
     if (list === undefined) {
       const base = this.base.namespaces[ns];
       if (base === undefined) throw new Error(`internal: no namespace ${ns}`);
       list = [...base];
-      this.lists.set(ns, list);
+      this.lists[ns] = list;
     }
     return list;
   }
 
   private nameIndex(ns: number): Map<string, number> {
-    let index = this.names.get(ns);
+    let index = this.names[ns];
     if (index === undefined) {
       index = new Map();
       for (const id of this.base.namespaces[ns] ?? []) index.set(this.entry(id).object, id);
-      this.names.set(ns, index);
+      this.names[ns] = index;
     }
     return index;
   }

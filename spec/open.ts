@@ -71,29 +71,26 @@ function dlOpen(ctx: SpecContext, state: LoaderState, file: string, mode: number
   const ns = targetNamespace(state, lmid, file, callerNs);
   if (typeof ns === 'string') return unchanged(state, { kind: 'null', error: ns });
 
-  let opened: number | null = null;
-  // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
-  let created: readonly number[] = [];
-  let next: LoaderState;
+  // The worker plans the call's changes beside the state; a failure drops the plan (LOAD4).
+  const changes = new StateChanges(state);
+  let opened: number | null;
   try {
-    next = produce(state, (draft) => {
-      const changes = new StateChanges(state);
-      opened = openWorker(ctx, changes, ns, file, mode);
-      if (opened === null) return;
-      created = changes.created;
-      changes.commit(draft);
-      draft.handles = { ...state.handles, [call]: opened }; // replaced whole, as commit does (see StateChanges)
-    });
+    opened = openWorker(ctx, changes, ns, file, mode);
   } catch (e) {
     if (e instanceof LoadError) return unchanged(state, { kind: 'null', error: e.message });
     throw e;
   }
   if (opened === null) return unchanged(state, { kind: 'null', error: null }); // MODE3: NOLOAD miss
+  const id = opened;
+  const next = produce(state, (draft) => {
+    changes.commit(draft);
+    draft.handles = { ...state.handles, [call]: id }; // replaced whole, as commit does (see StateChanges)
+  });
   const entry = next.entries[opened] as Entry;
   // Entry ids are never reused: no earlier call returned an entry this call created.
   const handle = opened >= state.nextId ? call : canonicalHandle(next, entry.id);
   const result: CallResult = { kind: 'handle', handle, ns: entry.ns, object: entry.object, proxy: entry.kind === 'proxy' };
-  return { state: next, result, ...constructorEvents(ctx, next, created) };
+  return { state: next, result, ...constructorEvents(ctx, next, changes.created) };
 }
 
 /** LOAD3: constructors of the real test entries this call created; proxies never construct (S6). */
