@@ -11,7 +11,7 @@ import type { Entry, LoaderState } from '../model/state.ts';
 import type { SpecContext } from '../spec/context.ts';
 import { eventOrder } from '../spec/graph-order.ts';
 import type { Outcome } from '../spec/open.ts';
-import type { Ops } from './mutant.ts';
+import type { Ops } from '../spec/step.ts';
 
 /** Object name of a stand-in entry: never a DSO name (graphs use lib*.so). */
 const STAND_IN = '<dlmspec-stand-in>';

@@ -7,41 +7,16 @@
  * implementation: through PROTOCOL.md (mutants/server.ts) or the native
  * driver, never as a special case of the suite.
  */
-import { match } from 'ts-pattern';
 import type { Implementation, RunOutcome, SystemInfo } from '../adapters/implementation.ts';
 import type { Call } from '../model/call.ts';
 import type { Dso } from '../model/dso.ts';
 import type { DsoGraph } from '../model/graph.ts';
-import type { CallResult, Observation } from '../model/observation.ts';
-import { handleEntry, realEntry, type Entry, type LoaderState } from '../model/state.ts';
-import { dlclose } from '../spec/close.ts';
+import type { Observation } from '../model/observation.ts';
 import type { SpecContext } from '../spec/context.ts';
 import { initialState, referenceSystem } from '../spec/initial.ts';
 import { linearize } from '../spec/linearize.ts';
-import * as msg from '../spec/messages.ts';
-import { dlmopen, dlopen, unchanged, type Outcome } from '../spec/open.ts';
 import type { Profile } from '../spec/profile.ts';
-import type { Step } from '../spec/step.ts';
-import { dlsym } from '../spec/sym.ts';
-import { namespaceViews } from '../spec/view.ts';
-
-/** The operations a loader model is made of: the spec's exported functions, or a mutant's. */
-export interface Ops {
-  dlmopen(ctx: SpecContext, state: LoaderState, lmid: number, file: string, mode: number, call: number, callerNs: number): Outcome;
-  dlopen(ctx: SpecContext, state: LoaderState, file: string, mode: number, call: number, callerNs: number): Outcome;
-  dlclose(ctx: SpecContext, state: LoaderState, entry: Entry): Outcome;
-  dlsym(ctx: SpecContext, state: LoaderState, entry: Entry, symbol: string): CallResult;
-  dlinfo(ctx: SpecContext, state: LoaderState, entry: Entry): CallResult;
-}
-
-/** The spec, unchanged (INFO1: dlinfo(RTLD_DI_LMID) says the entry's own namespace). */
-export const SPEC_OPS: Ops = {
-  dlmopen,
-  dlopen,
-  dlclose,
-  dlsym,
-  dlinfo: (_ctx, _state, entry) => ({ kind: 'lmid', lmid: entry.ns }),
-};
+import { SPEC_OPS, step, type Ops, type Step } from '../spec/step.ts';
 
 /** A run that demonstrates the deviation: the mutant and the spec observe it differently. */
 export interface Witness {
@@ -79,8 +54,8 @@ export interface ShimMutant extends MutantBase {
 export type Mutant = ModelMutant | ShimMutant;
 
 /**
- * Run one sequence through a model (spec ops, or a mutant's), step by step as
- * spec/runSpec does. A model that throws part-way (a mutant tripping over its
+ * Run one sequence through a model (spec ops, or a mutant's) with the spec's
+ * own `step`. A model that throws part-way (a mutant tripping over its
  * own deviation) stops there: `error` says why.
  */
 export function traceModel(
@@ -95,10 +70,9 @@ export function traceModel(
   const steps: Step[] = [];
   try {
     calls.forEach((call, index) => {
-      const outcome = execute(ops, ctx, state, call, index);
-      const expected = { result: outcome.result, events: outcome.events, order: outcome.order, namespaces: namespaceViews(outcome.state) };
-      steps.push({ index, call, before: state, after: outcome.state, expected, rules: [] });
-      state = outcome.state;
+      const s = step(ctx, state, call, index, undefined, ops);
+      steps.push(s);
+      state = s.after;
     });
   } catch (e) {
     return { ctx, steps, error: (e as Error).message };
@@ -116,25 +90,6 @@ export function runModel(
 ): { observations: Observation[]; error: string | null } {
   const { steps, error } = traceModel(profile, ops, graph, calls, sys);
   return { observations: steps.map(({ expected }) => ({ result: expected.result, events: linearize(expected), namespaces: expected.namespaces })), error };
-}
-
-/** spec/step.ts's dispatch, over pluggable operations. */
-function execute(ops: Ops, ctx: SpecContext, state: LoaderState, call: Call, index: number): Outcome {
-  const stale = [call.op !== 'dlopen' && call.op !== 'dlmopen' ? call.handle : undefined, 'caller' in call ? call.caller : undefined].find(
-    (h) => h !== undefined && handleEntry(state, h) === undefined,
-  );
-  if (stale !== undefined) {
-    return unchanged(state, { kind: call.op === 'dlsym' || call.op === 'dlopen' || call.op === 'dlmopen' ? 'null' : 'fail', error: msg.staleHandle(stale) });
-  }
-  const entry = (h: number): Entry => handleEntry(state, h) as Entry;
-  const callerNs = (caller: number | undefined): number => (caller === undefined ? 0 : realEntry(state, entry(caller)).ns);
-  return match(call)
-    .with({ op: 'dlopen' }, (c) => ops.dlopen(ctx, state, c.file, c.mode, index, callerNs(c.caller)))
-    .with({ op: 'dlmopen' }, (c) => ops.dlmopen(ctx, state, c.lmid, c.file, c.mode, index, 0))
-    .with({ op: 'dlclose' }, (c) => ops.dlclose(ctx, state, entry(c.handle)))
-    .with({ op: 'dlsym' }, (c) => unchanged(state, ops.dlsym(ctx, state, entry(c.handle), c.symbol)))
-    .with({ op: 'dlinfo' }, (c) => unchanged(state, ops.dlinfo(ctx, state, entry(c.handle))))
-    .exhaustive();
 }
 
 /** The operations of one run of a model mutant. */

@@ -11,8 +11,9 @@ import { objectInfo, type SpecContext } from '../spec/context.ts';
 import { newProxy } from '../spec/draft.ts';
 import * as msg from '../spec/messages.ts';
 import { unchanged, type Outcome } from '../spec/open.ts';
+import type { Ops } from '../spec/step.ts';
 import { createdBy, edit, hiding, modeRewrite, patchWorld, returned, sequenced } from './edit.ts';
-import type { ModelMutant, Ops } from './mutant.ts';
+import type { ModelMutant } from './mutant.ts';
 import { dso } from './witness.ts';
 
 const mopen = (lmid: number, file: string, mode: number = RTLD_NOW) => ({ op: 'dlmopen' as const, lmid, file, mode });

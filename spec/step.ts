@@ -1,6 +1,6 @@
 import { match } from 'ts-pattern';
 import type { Call } from '../model/call.ts';
-import type { ExpectedObservation, NamespaceView } from '../model/observation.ts';
+import type { CallResult, ExpectedObservation, NamespaceView } from '../model/observation.ts';
 import { handleEntry, realEntry, type Entry, type LoaderState } from '../model/state.ts';
 import { dlclose } from './close.ts';
 import type { SpecContext } from './context.ts';
@@ -9,6 +9,25 @@ import { dlmopen, dlopen, unchanged, type Outcome } from './open.ts';
 import { rulesExercised } from './rules.ts';
 import { dlsym } from './sym.ts';
 import { namespaceViews } from './view.ts';
+
+/**
+ * The operations a loader model is made of: the spec's own (SPEC_OPS), or a
+ * semantic mutant's, which replaces one of them (mutants/mutant.ts). Either
+ * runs through the same `step`.
+ */
+export interface Ops {
+  dlmopen(ctx: SpecContext, state: LoaderState, lmid: number, file: string, mode: number, call: number, callerNs: number): Outcome;
+  dlopen(ctx: SpecContext, state: LoaderState, file: string, mode: number, call: number, callerNs: number): Outcome;
+  dlclose(ctx: SpecContext, state: LoaderState, entry: Entry): Outcome;
+  dlsym(ctx: SpecContext, state: LoaderState, entry: Entry, symbol: string): CallResult;
+  dlinfo(ctx: SpecContext, state: LoaderState, entry: Entry): CallResult;
+}
+
+/** INFO1, S2: dlinfo(RTLD_DI_LMID) says the entry's own namespace (a proxy's, not its master's). */
+const dlinfo = (_ctx: SpecContext, _state: LoaderState, entry: Entry): CallResult => ({ kind: 'lmid', lmid: entry.ns });
+
+/** The spec's operations. */
+export const SPEC_OPS: Ops = { dlmopen, dlopen, dlclose, dlsym, dlinfo };
 
 /** One call of a sequence: its index (names its handle), the state after it and what it showed. */
 export interface Step {
@@ -47,10 +66,10 @@ class SpecStep implements Step {
  * Execute call number `index` on `state`: a pure function of (context, state,
  * call) to (next state, expected observation). `views`, when given, are the
  * namespace views of `state` (the previous step's), to be reused where the
- * call changed nothing.
+ * call changed nothing. `ops` are the spec's unless a mutant's are given.
  */
-export function step(ctx: SpecContext, state: LoaderState, call: Call, index: number, views?: readonly NamespaceView[]): Step {
-  const outcome = execute(ctx, state, call, index);
+export function step(ctx: SpecContext, state: LoaderState, call: Call, index: number, views?: readonly NamespaceView[], ops: Ops = SPEC_OPS): Step {
+  const outcome = execute(ops, ctx, state, call, index);
   const expected: ExpectedObservation = {
     result: outcome.result,
     events: outcome.events,
@@ -65,7 +84,7 @@ type Op<K extends Call['op']> = Extract<Call, { op: K }>;
 /** `call` as the call of its own operation: sound under a match on `call.op`. */
 const as = <K extends Call['op']>(call: Call, _op: K): Op<K> => call as Op<K>;
 
-function execute(ctx: SpecContext, state: LoaderState, call: Call, index: number): Outcome {
+function execute(ops: Ops, ctx: SpecContext, state: LoaderState, call: Call, index: number): Outcome {
   // Spec-only: a stale handle is undefined behaviour on a real loader; the model refuses it.
   const stale = staleHandle(state, call);
   if (stale !== undefined) return unchanged(state, { kind: call.op === 'dlsym' || call.op === 'dlopen' || call.op === 'dlmopen' ? 'null' : 'fail', error: msg.staleHandle(stale) });
@@ -76,18 +95,18 @@ function execute(ctx: SpecContext, state: LoaderState, call: Call, index: number
   return match(call.op)
     .with('dlmopen', (op) => {
       const c = as(call, op);
-      return dlmopen(ctx, state, c.lmid, c.file, c.mode, index, 0);
+      return ops.dlmopen(ctx, state, c.lmid, c.file, c.mode, index, 0);
     })
     .with('dlsym', (op) => {
       const c = as(call, op);
-      return unchanged(state, dlsym(ctx, state, entry(state, c.handle), c.symbol));
+      return unchanged(state, ops.dlsym(ctx, state, entry(state, c.handle), c.symbol));
     })
-    .with('dlclose', (op) => dlclose(ctx, state, entry(state, as(call, op).handle)))
+    .with('dlclose', (op) => ops.dlclose(ctx, state, entry(state, as(call, op).handle)))
     .with('dlopen', (op) => {
       const c = as(call, op);
-      return dlopen(ctx, state, c.file, c.mode, index, callerNs(state, c.caller));
+      return ops.dlopen(ctx, state, c.file, c.mode, index, callerNs(state, c.caller));
     })
-    .with('dlinfo', (op) => unchanged(state, { kind: 'lmid', lmid: entry(state, as(call, op).handle).ns })) // INFO1, S2
+    .with('dlinfo', (op) => unchanged(state, ops.dlinfo(ctx, state, entry(state, as(call, op).handle))))
     .exhaustive();
 }
 
