@@ -19,8 +19,8 @@ export type StateDraft = Draft<LoaderState>;
 
 /**
  * A failure that rolls the whole call back (thrown while the call's changes
- * are planned, before any of them is committed). Not an Error: it is control flow, and a stack trace
- * per failed dlopen would dominate the spec's run time.
+ * are planned, before any of them is committed). Not an Error: it is control
+ * flow, and a stack trace per failed dlopen would dominate the spec's run time.
  */
 export class LoadError {
   constructor(readonly message: string) {}
@@ -71,6 +71,9 @@ function proxyFields(ns: number, master: Entry): EntryFields {
  * microseconds per entry, more than the rest of a call.
  */
 export class StateChanges {
+  // Kept in arrays indexed by entry id and by namespace rather than in maps: a
+  // call plans a few changes among a few dozen ids, and maps were more than a
+  // tenth of what a call allocated.
   /** This call's entries (the ones it created, its copies of the ones it changed), by id; `changedIds` lists them. */
   private readonly entries: (Draft<Entry> | undefined)[] = [];
   private readonly changedIds: number[] = [];
@@ -82,8 +85,6 @@ export class StateChanges {
   /** Entries this call created, in creation order. */
   readonly created: number[] = [];
 
-  // Arrays indexed by entry id and namespace rather than maps: a call plans a
-  // few changes among a few dozen ids, and maps cost a tenth of the call in allocation.
   constructor(private readonly base: LoaderState) {
     this.nextId = base.nextId;
   }

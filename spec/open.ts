@@ -81,14 +81,14 @@ function dlOpen(ctx: SpecContext, state: LoaderState, file: string, mode: number
     throw e;
   }
   if (opened === null) return unchanged(state, { kind: 'null', error: null }); // MODE3: NOLOAD miss
-  const id = opened;
+  const id = opened; // a const: the recipe below does not see the narrowing of `opened`
   const next = produce(state, (draft) => {
     changes.commit(draft);
     draft.handles = { ...state.handles, [call]: id }; // replaced whole, as commit does (see StateChanges)
   });
-  const entry = next.entries[opened] as Entry;
+  const entry = next.entries[id] as Entry;
   // Entry ids are never reused: no earlier call returned an entry this call created.
-  const handle = opened >= state.nextId ? call : canonicalHandle(next, entry.id);
+  const handle = id >= state.nextId ? call : canonicalHandle(next, entry.id);
   const result: CallResult = { kind: 'handle', handle, ns: entry.ns, object: entry.object, proxy: entry.kind === 'proxy' };
   return { state: next, result, ...constructorEvents(ctx, next, changes.created) };
 }
