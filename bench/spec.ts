@@ -67,7 +67,17 @@ interface Workload {
   readonly profile: Profile;
   readonly scenarios: readonly Scenario[];
   readonly generationMs: number;
+  /** Calls in one pass over all scenarios. */
+  readonly calls: number;
 }
+
+const workload = (name: string, profile: Profile, scenarios: readonly Scenario[], generationMs: number): Workload => ({
+  name,
+  profile,
+  scenarios,
+  generationMs,
+  calls: scenarios.reduce((n, s) => n + s.calls.length, 0),
+});
 
 function timed<T>(f: () => T): [T, number] {
   const t = performance.now();
@@ -79,7 +89,7 @@ function smallWorkload(profile: Profile): Workload {
   const [scenarios, ms] = timed(() =>
     fc.sample(arbScenario({ profile, minDsos: 10, maxDsos: 10, maxCalls: 16 }), { numRuns: count, seed: SEED }),
   );
-  return { name: 'small (10 DSOs)', profile, scenarios, generationMs: ms };
+  return workload('small (10 DSOs)', profile, scenarios, ms);
 }
 
 function largeWorkload(profile: Profile): Workload {
@@ -88,7 +98,7 @@ function largeWorkload(profile: Profile): Workload {
     const abstract = fc.sample(fc.array(arbAbstractCall, { minLength: 16, maxLength: 16 }), { numRuns: Math.max(10, Math.round(count / 25)), seed: SEED });
     return abstract.map((a) => ({ graph, calls: concretize(profile, graph, a) }));
   });
-  return { name: 'large (1,000 DSOs)', profile, scenarios, generationMs: ms };
+  return workload('large (1,000 DSOs)', profile, scenarios, ms);
 }
 
 interface Measure {
@@ -112,7 +122,6 @@ interface Measure {
  * `hostEvery`-th the host is measured.
  */
 function measure(w: Workload, work: (s: Scenario) => void, hostEvery: number): Measure {
-  const perPass = w.scenarios.reduce((n, s) => n + s.calls.length, 0);
   const warmUntil = performance.now() + seconds * 500;
   do {
     for (const s of w.scenarios) work(s);
@@ -126,10 +135,10 @@ function measure(w: Workload, work: (s: Scenario) => void, hostEvery: number): M
     for (const s of w.scenarios) work(s);
     const used = process.cpuUsage(cpu);
     elapsed += performance.now() - start;
-    rates.push((perPass / Math.max(1, used.user + used.system)) * 1e6);
+    rates.push((w.calls / Math.max(1, used.user + used.system)) * 1e6);
     if (rates.length % hostEvery === 0) host.push(hostSpeed());
   }
-  return { rates, host, hostEvery, wall: ((perPass * rates.length) / elapsed) * 1000 };
+  return { rates, host, hostEvery, wall: ((w.calls * rates.length) / elapsed) * 1000 };
 }
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
@@ -186,11 +195,10 @@ function measureRow(w: Workload): Row {
 
 /** The table row of one workload, once every measurement is in (the host's best is the whole run's). */
 function row({ w, both, specOnly, invOnly }: Row, bestHost: number): string[] {
-  const calls = w.scenarios.reduce((n, s) => n + s.calls.length, 0);
   return [
     w.name,
     w.profile,
-    `${w.scenarios.length} seq / ${calls} calls`,
+    `${w.scenarios.length} seq / ${w.calls} calls`,
     rate(both),
     hostShare(both, bestHost),
     atFullHost(both, bestHost),
@@ -198,7 +206,7 @@ function row({ w, both, specOnly, invOnly }: Row, bestHost: number): string[] {
     best(both),
     rate(specOnly),
     rate(invOnly),
-    `${fmt(w.generationMs)} ms (${fmt((calls / w.generationMs) * 1000)} calls/s)`,
+    `${fmt(w.generationMs)} ms (${fmt((w.calls / w.generationMs) * 1000)} calls/s)`,
   ];
 }
 
