@@ -9,7 +9,6 @@ import type { ExpectedObservation, LifecycleEvent, Observation } from '../model/
 import type { Entry, LoaderState } from '../model/state.ts';
 import { compareObservation, formatNamespaces } from '../spec/compare.ts';
 import { libcName, objectInfo, rtldName } from '../spec/context.ts';
-import { eventOrder } from '../spec/graph-order.ts';
 import { appendEntry, draftEntry, newProxy, produce, StateChanges } from '../spec/draft.ts';
 import { initialState, referenceSystem } from '../spec/initial.ts';
 import { checkInvariants, INVARIANTS } from '../spec/invariants.ts';
@@ -563,83 +562,6 @@ describe('spec helpers other code builds on, and the rules they state', () => {
     expect(() => changes.entry(99)).toThrow('internal: no entry 99');
     expect(() => changes.countOpen(99)).toThrow('internal: no entry 99');
     expect(() => changes.append({ object: 'liba.so', ns: 16, kind: 'real', master: null })).toThrow('internal: no namespace 16');
-  });
-});
-
-/**
- * eventOrder keeps its per-event sets in 32-bit words; the random runs of
- * spec/graph-order.test.ts rarely give a call more than 32 events. Here
- * fixed graphs of 40 to 100 entries (chains, cycles, proxy links, links to
- * entries the state lacks), every entry an event: the constraints must be
- * exactly the direct definition's, up to transitivity, and none may follow
- * from the others (LOAD3, CLOSE3).
- */
-describe('event order constraints over many events (LOAD3, CLOSE3)', () => {
-  const reach = (state: LoaderState, from: number): Set<number> => {
-    const seen = new Set([from]);
-    for (const stack = [from]; stack.length > 0; ) {
-      const e = state.entries[stack.pop()!];
-      for (const d of e === undefined ? [] : e.master === null ? e.deps : [...e.deps, e.master]) if (!seen.has(d)) stack.push(d), seen.add(d);
-    }
-    return seen;
-  };
-  const closure = (n: number, order: ReadonlyArray<readonly [number, number]>): boolean[][] => {
-    const before = Array.from({ length: n }, () => new Array<boolean>(n).fill(false));
-    for (const [a, b] of order) before[a]![b] = true;
-    for (let c = 0; c < n; c++) for (let a = 0; a < n; a++) if (before[a]![c]) for (let b = 0; b < n; b++) if (before[c]![b]) before[a]![b] = true;
-    return before;
-  };
-  const pairs = (before: boolean[][]): string[] => before.flatMap((row, a) => row.flatMap((yes, b) => (yes ? [`${a}<${b}`] : []))).sort();
-  /** The direct definition: i depends one way on j, neither on a cycle (already transitive). */
-  const direct = (state: LoaderState, events: readonly LifecycleEvent[], ids: readonly number[]): string[] => {
-    const reaches = ids.map((id) => reach(state, id));
-    const onCycle = ids.map((id) => (state.entries[id]?.deps ?? []).some((d) => reach(state, d).has(id)));
-    const pairs: string[] = [];
-    ids.forEach((_, i) =>
-      ids.forEach((__, j) => {
-        if (i === j || onCycle[i] || onCycle[j] || !reaches[i]!.has(ids[j]!) || reaches[j]!.has(ids[i]!)) return;
-        pairs.push(events[i]!.event === 'ctor' ? `${j}<${i}` : `${i}<${j}`);
-      }),
-    );
-    return pairs.sort();
-  };
-  /** A graph of n entries from a fixed-seed generator: mostly links to later entries, a few back (cycles), proxies, missing ids. */
-  const graphOf = (n: number, seed: number): LoaderState => {
-    let x = seed;
-    const rand = (m: number) => ((x = (x * 1103515245 + 12345) % 2147483648), x % m);
-    const entries: Record<number, Entry> = {};
-    for (let id = 0; id < n; id++) {
-      const deps = Array.from({ length: rand(3) }, () => (rand(10) === 0 ? rand(n + 5) : Math.min(n + 2, id + 1 + rand(6))));
-      if (id < 3) deps.push(n + [1, 3, 0][id]!); // entries the state lacks (ids from nextId on), which are events too
-      const proxy = rand(12) === 0 && id + 1 < n;
-      entries[id] = { id, object: `lib${id}.so`, ns: 0, kind: proxy ? 'proxy' : 'real', master: proxy ? id + 1 + rand(n - id - 1) : null, deps, openCount: 0, nodelete: false, startup: false };
-    }
-    return { entries, namespaces: [Object.keys(entries).map(Number)], handles: {}, nextId: n };
-  };
-  // n entries and 4 missing ones: 32, 64 and 96 events fill their last word exactly.
-  test.each([
-    [28, 1],
-    [40, 2],
-    [60, 3],
-    [61, 4],
-    [92, 5],
-  ])('%i entries (graph %i)', (n, seed) => {
-    const state = graphOf(n, seed);
-    const ids = [...Array.from({ length: n }, (_, i) => (i * 37 + seed) % n), n + 3, n + 1, n, n + 2];
-    const k = ids.length;
-    for (const event of ['ctor', 'dtor'] as const) {
-      const events: LifecycleEvent[] = ids.map((id) => ({ event, object: `lib${id}.so`, ns: 0 }));
-      const got = eventOrder(state, events, ids);
-      const want = direct(state, events, ids);
-      expect(want.length, 'the graph constrains something').toBeGreaterThan(n);
-      // Events n.. are those of entries the state lacks.
-      expect(want.some((p) => p.split('<').some((x) => Number(x) >= n)), 'events of entries the state lacks are constrained').toBe(true);
-      const before = closure(k, got);
-      expect(pairs(before)).toEqual(want);
-      // A strict partial order: a pair follows from the others exactly when some third event lies between.
-      expect(new Set(got.map(([a, b]) => `${a}<${b}`)).size, 'a pair listed twice').toBe(got.length);
-      for (const [a, b] of got) expect(before.some((row, c) => before[a]![c] && row[b]), `[${a}, ${b}] follows from the others`).toBe(false);
-    }
   });
 });
 
