@@ -36,8 +36,7 @@ export function dsoFlags(dso: Dso): string[] {
 }
 
 /** The texts dlmspec-repro.h prints for an observation: the terminal's own (cli/format.ts, spec/compare.ts). */
-export { formatResult as resultText } from '../cli/format.ts';
-export { formatNamespaces as namespacesText } from '../spec/compare.ts';
+export { resultText, namespacesText };
 
 const eventKey = (e: LifecycleEvent) => `${e.event} ${e.object}@ns${e.ns}`;
 
