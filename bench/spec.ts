@@ -15,8 +15,8 @@
  * (native/host-reference.c, built in this run) reports how fast the machine
  * runs memory-bound code at that moment. On a shared host that changes from
  * second to second (neighbours on the same cores and caches): the spec's rate
- * moved by up to 1.7x with it, in step with the loop (correlation 0.63 over
- * 230 pass pairs). The table shows each measurement's host speed as a share
+ * moved by up to 1.7x with it (correlation 0.63 over 230 pass pairs one day,
+ * 0.36 over 149 samples another: the loop is a partial proxy). The table shows each measurement's host speed as a share
  * of the run's best (the 90th percentile of all reference runs); the median
  * of the spec+invariants passes run while the host was at full speed (both
  * reference runs around the pass at 90% of the best or more), measured, not

@@ -2,8 +2,9 @@
  * The spec benchmark's host reference: a fixed raw C loop whose speed shows
  * how fast this machine runs memory-bound code at the moment. On a shared
  * host (a VM whose neighbours use the same cores and caches) that speed
- * changes from second to second; the spec's calls/s follows it, so the
- * benchmark runs this loop between its passes and reports both.
+ * changes from second to second, and the spec's calls/s moves with it, if
+ * only loosely (BENCHMARKS.md), so the benchmark runs this loop between its
+ * passes and reports both.
  *
  *   host-reference ITERATIONS
  *
