@@ -3,7 +3,7 @@
  * by native/driver.c. Graphs are materialised as real DSOs with the machine's
  * compiler; each run is a fresh process forked by the driver.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Call } from '../model/call.ts';
 import type { DsoGraph } from '../model/graph.ts';
 import { validateGraph } from '../model/graph.ts';
@@ -37,7 +37,7 @@ export function driverEnv(options: NativeOptions): NodeJS.ProcessEnv {
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('LD_')) env[k] = v;
   env.GLIBC_TUNABLES = DEFAULT_TUNABLES;
   const dirs = typeof options.libraryPath === 'string' ? [options.libraryPath] : (options.libraryPath ?? []);
-  if (dirs.length > 0 && options.rtld === undefined) env.LD_LIBRARY_PATH = dirs.join(':');
+  if (dirs.length > 0 && options.rtld === undefined) env.LD_LIBRARY_PATH = dirs.map((d) => resolve(d)).join(':');
   for (const [k, v] of Object.entries(options.env ?? {})) {
     if (v === undefined) delete env[k];
     else env[k] = v;
@@ -104,8 +104,10 @@ export class NativeImplementation implements Implementation {
     const env = driverEnv(this.options);
     const { rtld, libraryPath } = this.options;
     if (rtld === undefined) return { file: driver, args: [], env };
-    const dirs = typeof libraryPath === 'string' ? [libraryPath] : (libraryPath ?? []);
-    return { file: rtld, args: [...(dirs.length ? ['--library-path', dirs.join(':')] : []), driver], env };
+    // Absolute, so the loader's names of system objects are too: the driver
+    // leaves only absolute directory prefixes out of messages.
+    const dirs = (typeof libraryPath === 'string' ? [libraryPath] : (libraryPath ?? [])).map((d) => resolve(d));
+    return { file: resolve(rtld), args: [...(dirs.length ? ['--library-path', dirs.join(':')] : []), driver], env };
   }
 
   /** The driver's process id while it runs (benchmarks read its CPU time). */

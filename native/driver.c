@@ -318,8 +318,7 @@ static void free_run(struct run *r, int filled) {
 }
 
 int main(void) {
-  find_debug();
-  if (debug_head) find_system_dirs();
+  const char *broken = observe_init();
   char *line = NULL;
   size_t cap = 0;
   ssize_t len;
@@ -332,8 +331,8 @@ int main(void) {
 
   while ((len = getline(&line, &cap, stdin)) > 0) {
     if (filled < 0 && line[0] == 'H') {
-      if (!debug_head) {
-        protocol_error("no DT_DEBUG in the executable: cannot walk namespaces", "");
+      if (broken) {
+        protocol_error(broken, "");
         return 1;
       }
       struct buf b = {0};

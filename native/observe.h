@@ -7,11 +7,12 @@
 #include "json.h"
 
 #define MAX_ENTRIES 4096 /* entries over all namespaces */
+#define NAME_MAX_LEN 128 /* an entry's name, copied while the entry is live */
 
 struct entry {
   struct link_map *lm;
   const void *ld;
-  const char *name;
+  char name[NAME_MAX_LEN];
   long ns;
   int proxy;
 };
@@ -22,15 +23,28 @@ struct walk {
   struct entry e[MAX_ENTRIES];
 };
 
-/* The chain of struct r_debug_extended, one per namespace (find_debug). */
-extern struct r_debug_extended *debug_head;
+/* What the caller knows of the state, beyond what the loader shows: the
+   handles it holds open (an open count of at least one, by its own count of
+   dlopen/dlmopen and dlclose calls: the API says they are valid), the
+   handles it opened with RTLD_NODELETE (valid by the API while their
+   namespace is not empty), and the previous snapshot. */
+struct anchors {
+  void *const *open;
+  int nopen;
+  void *const *pinned;
+  int npinned;
+  const struct walk *previous;
+};
 
-void find_debug(void);
-/* Records the directories of the start-up objects for put_json. */
-void find_system_dirs(void);
+/* Reads DLMSPEC_OBSERVE and finds the start-up objects; returns an error
+   text, or NULL. */
+const char *observe_init(void);
+/* Records the address of a real copy's _DYNAMIC (a constructor event says
+   it was mapped): the public walk finds its namespace through it. */
+void observe_note_address(const void *dyn);
 /* The name observations use: "<main>", else the basename of l_name. */
 const char *entry_name(const struct link_map *lm);
-void walk_namespaces(struct walk *w);
+void walk_namespaces(struct walk *w, const struct anchors *a);
 const struct entry *find_lm(const struct walk *w, const void *lm);
 /* The real (non-proxy) entry whose l_ld is `ld`: the copy a ctor/dtor ran in. */
 const struct entry *find_real_ld(const struct walk *w, const void *ld);

@@ -62,23 +62,74 @@ static void put_error(struct buf *b, const char *err, const struct run *r) {
   else put(b, "null");
 }
 
-static void put_events(struct buf *b, int fd, off_t *offset, const struct walk *before, const struct walk *after) {
+/* The events of one call, read before the walk after it: a constructor's
+   _DYNAMIC tells the walk where a new copy is mapped. */
+#define MAX_EVENTS 8192
+static struct dlmspec_event events[MAX_EVENTS];
+
+static int read_events(int fd, off_t *offset) {
+  int n = 0;
   struct dlmspec_event ev;
-  int k = 0;
-  put(b, "[");
   while (pread(fd, &ev, sizeof ev, *offset) == (ssize_t)sizeof ev) {
     *offset += (off_t)sizeof ev;
-    if (memcmp(ev.magic, "DLME", 4) != 0) continue;
+    if (memcmp(ev.magic, "DLME", 4) != 0 || n == MAX_EVENTS) continue;
+    ev.name[sizeof ev.name - 1] = 0;
+    if (ev.kind == 'c') observe_note_address(ev.dyn);
+    events[n++] = ev;
+  }
+  return n;
+}
+
+static void put_events(struct buf *b, int n, const struct walk *before, const struct walk *after) {
+  put(b, "[");
+  for (int k = 0; k < n; k++) {
+    const struct dlmspec_event *ev = &events[k];
     /* A constructor's copy is in the list after the call; a destructor's was
        in the list before it (its entry is gone after). */
-    const struct entry *e = ev.kind == 'c' ? find_real_ld(after, ev.dyn) : find_real_ld(before, ev.dyn);
-    if (!e) e = ev.kind == 'c' ? find_real_ld(before, ev.dyn) : find_real_ld(after, ev.dyn);
-    ev.name[sizeof ev.name - 1] = 0;
-    putf(b, "%s{\"event\":\"%s\",\"object\":", k++ ? "," : "", ev.kind == 'c' ? "ctor" : "dtor");
-    put_json(b, ev.name, NULL);
+    const struct entry *e = ev->kind == 'c' ? find_real_ld(after, ev->dyn) : find_real_ld(before, ev->dyn);
+    if (!e) e = ev->kind == 'c' ? find_real_ld(before, ev->dyn) : find_real_ld(after, ev->dyn);
+    putf(b, "%s{\"event\":\"%s\",\"object\":", k ? "," : "", ev->kind == 'c' ? "ctor" : "dtor");
+    put_json(b, ev->name, NULL);
     putf(b, ",\"ns\":%ld}", e ? e->ns : -1L);
   }
   put(b, "]");
+}
+
+/* The handles the child holds, by pointer: its own count of the opens that
+   returned each and the closes of it (a lower bound of the loader's count:
+   a nodelete entry's count does not go down), and whether it was opened
+   with RTLD_NODELETE. These are the walk's anchors (observe.h). */
+struct held {
+  void *p;
+  int count;
+  int pinned;
+};
+static struct held *held;
+static int nheld;
+static void **open_anchors, **pinned_anchors;
+
+static struct held *held_of(void *p) {
+  for (int i = 0; i < nheld; i++)
+    if (held[i].p == p) return &held[i];
+  held[nheld] = (struct held){p, 0, 0};
+  return &held[nheld++];
+}
+
+static struct anchors anchors_for(const struct walk *previous) {
+  struct anchors a = {open_anchors, 0, pinned_anchors, 0, previous};
+  for (int i = 0; i < nheld; i++) {
+    if (held[i].count > 0) open_anchors[a.nopen++] = held[i].p;
+    if (held[i].pinned) pinned_anchors[a.npinned++] = held[i].p;
+  }
+  return a;
+}
+
+/* Forgets pointers the walk no longer finds: the loader may reuse them. */
+static void forget_unloaded(const struct walk *w) {
+  int k = 0;
+  for (int i = 0; i < nheld; i++)
+    if (find_lm(w, held[i].p)) held[k++] = held[i];
+  nheld = k;
 }
 
 static void put_handle(struct buf *b, int index, void *p, const struct walk *w) {
@@ -122,7 +173,7 @@ void prepare_child(void) {
     _exit(4);
   }
   close(mfd);
-  walk_namespaces(&walks[0]);
+  walk_namespaces(&walks[0], NULL);
 }
 
 void run_child(const struct run *r, int out) {
@@ -131,6 +182,9 @@ void run_child(const struct run *r, int out) {
   off_t offset = 0;
   returned = calloc((size_t)r->ncalls + 1, sizeof *returned);
   live = calloc((size_t)r->ncalls + 1, 1);
+  held = calloc((size_t)r->ncalls + 1, sizeof *held);
+  open_anchors = calloc((size_t)r->ncalls + 1, sizeof *open_anchors);
+  pinned_anchors = calloc((size_t)r->ncalls + 1, sizeof *pinned_anchors);
 
   for (int i = 0; i < r->ncalls; i++) {
     const struct call *c = &r->calls[i];
@@ -162,8 +216,20 @@ void run_child(const struct run *r, int out) {
     }
     err = error_of();
     if (err) err = strdup(err);
+    if ((c->op == 'o' || c->op == 'm') && p) {
+      struct held *k = held_of(p);
+      k->count++;
+      k->pinned |= (c->b & RTLD_NODELETE) != 0;
+    }
+    if (c->op == 'c' && rc == 0) {
+      struct held *k = held_of(h);
+      if (k->count > 0) k->count--;
+    }
+    int nevents = read_events(DLMSPEC_EVENT_FD, &offset);
 
-    walk_namespaces(after);
+    struct anchors a = anchors_for(before);
+    walk_namespaces(after, &a);
+    forget_unloaded(after);
     for (int k = 0; k < i; k++)
       if (live[k] && !find_lm(after, returned[k])) live[k] = 0;
 
@@ -204,7 +270,7 @@ void run_child(const struct run *r, int out) {
     }
     free(err);
     put(&b, ",\"events\":");
-    put_events(&b, DLMSPEC_EVENT_FD, &offset, before, after);
+    put_events(&b, nevents, before, after);
     put(&b, ",\"namespaces\":");
     put_namespaces(&b, after);
     put(&b, "}");
