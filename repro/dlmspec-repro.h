@@ -9,8 +9,9 @@
  *               new one), NULL plus the exact dlerror() text, the object and
  *               namespace where dlsym found a symbol (dladdr1), dlinfo's
  *               RTLD_DI_LMID;
- *   namespaces  every namespace's list, walked from the executable's DT_DEBUG
- *               through the r_debug_extended r_next chain; an entry is a
+ *   namespaces  every namespace's list, walked by the native driver's own
+ *               code (observe.c, shipped beside this file): public
+ *               interfaces only, on any glibc with dlmopen; an entry is a
  *               proxy when its l_ld is NULL or equal to the l_ld of an entry
  *               of another namespace;
  *   events      the constructors and destructors that ran during the call
@@ -38,6 +39,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "observe.h"
 
 /* The RTLD_SHARED series' mode bits, for a <dlfcn.h> that lacks them. */
 #ifndef RTLD_SHARED
@@ -47,7 +49,6 @@
 #define RTLD_ISOLATE 0x00040
 #endif
 
-#define REPRO_MAX_ENTRIES 4096
 /* Not every reproducer uses every helper. */
 #define REPRO_FN static __attribute__((unused))
 #define REPRO_TEXT 65536
@@ -63,20 +64,6 @@ struct expect {
   int norder;
 };
 
-struct repro_entry {
-  struct link_map *lm;
-  const void *ld;
-  const char *name;
-  long ns;
-  int proxy;
-};
-
-struct repro_walk {
-  int n;
-  struct repro_entry e[REPRO_MAX_ENTRIES];
-};
-
-static struct r_debug_extended *repro_debug;
 static char repro_dir[PATH_MAX];  /* where the test DSOs are, with a trailing '/' */
 static char repro_path_buf[64][PATH_MAX];
 static int repro_path_next;
@@ -84,68 +71,42 @@ static void **repro_returned;
 static char *repro_live;
 static int repro_ncalls;
 static off_t repro_event_offset;
-static struct repro_walk repro_walks[2];
-static struct repro_walk *repro_before = &repro_walks[0], *repro_after = &repro_walks[1];
+static struct walk repro_walks[2];
+static struct walk *repro_before = &repro_walks[0], *repro_after = &repro_walks[1];
 static char repro_err[REPRO_TEXT / 4];
 static int repro_has_err;
 
-/* ---------- namespace walks (as dlmspec's native driver does them) ---------- */
+/* ---------- namespace walks (the native driver's observe.c) ---------- */
 
-static const char *repro_base(const char *path) {
-  const char *slash = strrchr(path, '/');
-  return slash ? slash + 1 : path;
+/* The handles the program holds, as the driver counts them (run.c): the
+   walk's anchors. */
+struct repro_held {
+  void *p;
+  int count;
+  int pinned;
+};
+static struct repro_held *repro_held;
+static int repro_nheld;
+static void **repro_open_anchors, **repro_pinned_anchors;
+
+static struct repro_held *repro_held_of(void *p) {
+  for (int i = 0; i < repro_nheld; i++)
+    if (repro_held[i].p == p) return &repro_held[i];
+  repro_held[repro_nheld] = (struct repro_held){p, 0, 0};
+  return &repro_held[repro_nheld++];
 }
 
-static const char *repro_entry_name(const struct link_map *lm) {
-  if (lm->l_ld == _DYNAMIC) return "<main>";
-  return repro_base(lm->l_name ? lm->l_name : "");
-}
-
-static void repro_walk(struct repro_walk *w) {
-  w->n = 0;
-  for (struct r_debug_extended *r = repro_debug; r != NULL; r = r->base.r_version >= 2 ? r->r_next : NULL) {
-    struct link_map *lm = r->base.r_map;
-    if (lm == NULL) continue;
-    while (lm->l_prev) lm = lm->l_prev;
-    Lmid_t ns = 0;
-    if (dlinfo(lm, RTLD_DI_LMID, &ns) != 0) ns = -1;
-    for (; lm != NULL && w->n < REPRO_MAX_ENTRIES; lm = lm->l_next) {
-      struct repro_entry *e = &w->e[w->n++];
-      e->lm = lm;
-      e->ld = lm->l_ld;
-      e->name = repro_entry_name(lm);
-      e->ns = ns;
-      e->proxy = 0;
-    }
+static void repro_walk(struct walk *w, const struct walk *previous) {
+  struct anchors a = {repro_open_anchors, 0, repro_pinned_anchors, 0, previous};
+  for (int i = 0; i < repro_nheld; i++) {
+    if (repro_held[i].count > 0) repro_open_anchors[a.nopen++] = repro_held[i].p;
+    if (repro_held[i].pinned) repro_pinned_anchors[a.npinned++] = repro_held[i].p;
   }
-  for (int i = 1; i < w->n; i++) { /* stable sort by namespace id */
-    struct repro_entry x = w->e[i];
-    int j = i - 1;
-    while (j >= 0 && w->e[j].ns > x.ns) w->e[j + 1] = w->e[j], j--;
-    w->e[j + 1] = x;
-  }
-  for (int i = 0; i < w->n; i++) {
-    struct repro_entry *e = &w->e[i];
-    if (e->ns == 0) continue;
-    if (e->ld == NULL) {
-      e->proxy = 1;
-      continue;
-    }
-    for (int j = 0; j < w->n && !e->proxy; j++)
-      if (w->e[j].ns != e->ns && w->e[j].ld == e->ld) e->proxy = 1;
-  }
-}
-
-static const struct repro_entry *repro_find_lm(const struct repro_walk *w, const void *lm) {
-  for (int i = 0; i < w->n; i++)
-    if (w->e[i].lm == lm) return &w->e[i];
-  return NULL;
-}
-
-static const struct repro_entry *repro_find_real_ld(const struct repro_walk *w, const void *ld) {
-  for (int i = 0; i < w->n; i++)
-    if (!w->e[i].proxy && w->e[i].ld == ld) return &w->e[i];
-  return NULL;
+  walk_namespaces(w, &a);
+  int k = 0;
+  for (int i = 0; i < repro_nheld; i++)
+    if (find_lm(w, repro_held[i].p)) repro_held[k++] = repro_held[i];
+  repro_nheld = k;
 }
 
 /* ---------- text ---------- */
@@ -160,10 +121,10 @@ static void repro_cat(char *buf, const char *fmt, ...) {
 }
 
 /* `ns0=[<main>, libc.so.6] ns1=[liba.so(proxy)]` */
-static void repro_namespaces(char *buf, const struct repro_walk *w) {
+static void repro_namespaces(char *buf, const struct walk *w) {
   buf[0] = 0;
   for (int i = 0; i < w->n; i++) {
-    const struct repro_entry *e = &w->e[i];
+    const struct entry *e = &w->e[i];
     int first = i == 0 || w->e[i - 1].ns != e->ns;
     int last = i + 1 == w->n || w->e[i + 1].ns != e->ns;
     if (first) repro_cat(buf, "%sns%ld=[", i ? " " : "", e->ns);
@@ -208,17 +169,32 @@ struct repro_event {
 
 static int repro_cmp(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
-/* The events of the call, in the order they ran, and as a sorted set. */
-static int repro_events(struct repro_event *ev, int max, char *set) {
+/* The records of the current call, read before the walk after it: a
+   constructor's _DYNAMIC tells the walk where a new copy is mapped. */
+#define REPRO_MAX_EVENTS 4096
+static struct dlmspec_event repro_records[REPRO_MAX_EVENTS];
+static int repro_nrecords;
+
+static void repro_read_events(void) {
   struct dlmspec_event rec;
-  int n = 0;
+  repro_nrecords = 0;
   while (pread(DLMSPEC_EVENT_FD, &rec, sizeof rec, repro_event_offset) == (ssize_t)sizeof rec) {
     repro_event_offset += (off_t)sizeof rec;
-    if (memcmp(rec.magic, "DLME", 4) != 0 || n >= max) continue;
-    const struct repro_entry *e = rec.kind == 'c' ? repro_find_real_ld(repro_after, rec.dyn) : repro_find_real_ld(repro_before, rec.dyn);
-    if (!e) e = rec.kind == 'c' ? repro_find_real_ld(repro_before, rec.dyn) : repro_find_real_ld(repro_after, rec.dyn);
+    if (memcmp(rec.magic, "DLME", 4) != 0 || repro_nrecords >= REPRO_MAX_EVENTS) continue;
     rec.name[sizeof rec.name - 1] = 0;
-    snprintf(ev[n++].key, sizeof ev[0].key, "%s %s@ns%ld", rec.kind == 'c' ? "ctor" : "dtor", rec.name, e ? e->ns : -1L);
+    if (rec.kind == 'c') observe_note_address(rec.dyn);
+    repro_records[repro_nrecords++] = rec;
+  }
+}
+
+/* The events of the call, in the order they ran, and as a sorted set. */
+static int repro_events(struct repro_event *ev, int max, char *set) {
+  int n = 0;
+  for (int k = 0; k < repro_nrecords && n < max; k++) {
+    const struct dlmspec_event *rec = &repro_records[k];
+    const struct entry *e = rec->kind == 'c' ? find_real_ld(repro_after, rec->dyn) : find_real_ld(repro_before, rec->dyn);
+    if (!e) e = rec->kind == 'c' ? find_real_ld(repro_before, rec->dyn) : find_real_ld(repro_after, rec->dyn);
+    snprintf(ev[n++].key, sizeof ev[0].key, "%s %s@ns%ld", rec->kind == 'c' ? "ctor" : "dtor", rec->name, e ? e->ns : -1L);
   }
   const char *sorted[256];
   int m = n < 256 ? n : 256;
@@ -247,10 +223,9 @@ REPRO_FN const char *DSO(const char *name) {
 
 /* argv[1]: the directory of the test DSOs (default: lib/ beside the program). */
 REPRO_FN void repro_init(int argc, char **argv, int ncalls) {
-  for (ElfW(Dyn) *d = _DYNAMIC; d->d_tag != DT_NULL; d++)
-    if (d->d_tag == DT_DEBUG) repro_debug = (struct r_debug_extended *)d->d_un.d_ptr;
-  if (!repro_debug) {
-    fprintf(stderr, "repro: no DT_DEBUG in the executable: cannot walk namespaces\n");
+  const char *broken = observe_init();
+  if (broken) {
+    fprintf(stderr, "repro: %s\n", broken);
     exit(2);
   }
   char dir[PATH_MAX];
@@ -285,8 +260,11 @@ REPRO_FN void repro_init(int argc, char **argv, int ncalls) {
   repro_ncalls = ncalls;
   repro_returned = calloc((size_t)ncalls + 1, sizeof *repro_returned);
   repro_live = calloc((size_t)ncalls + 1, 1);
+  repro_held = calloc((size_t)ncalls + 1, sizeof *repro_held);
+  repro_open_anchors = calloc((size_t)ncalls + 1, sizeof *repro_open_anchors);
+  repro_pinned_anchors = calloc((size_t)ncalls + 1, sizeof *repro_pinned_anchors);
   setvbuf(stdout, NULL, _IONBF, 0);
-  repro_walk(repro_before);
+  repro_walk(repro_before, NULL);
 }
 
 /* Before each call: print it, and clear any stale dlerror() message. */
@@ -369,16 +347,23 @@ static void repro_judge(int index, const struct expect *want) {
   repro_after = t;
 }
 
-/* The walk after a call, and which earlier handles are still loaded. */
+/* The walk after a call, and which earlier handles are still loaded. The
+   events are read first: a constructor says where a new copy is mapped. */
 static void repro_settle(int index) {
   repro_take_error();
-  repro_walk(repro_after);
+  repro_read_events();
+  repro_walk(repro_after, repro_before);
   for (int k = 0; k < index; k++)
-    if (repro_live[k] && !repro_find_lm(repro_after, repro_returned[k])) repro_live[k] = 0;
+    if (repro_live[k] && !find_lm(repro_after, repro_returned[k])) repro_live[k] = 0;
 }
 
-/* dlopen / dlmopen returned `p`. */
-REPRO_FN void obs_open(int index, void *p, const struct expect *want) {
+/* dlopen / dlmopen returned `p`, asked with `mode`. */
+REPRO_FN void obs_open(int index, void *p, int mode, const struct expect *want) {
+  if (p) {
+    struct repro_held *k = repro_held_of(p);
+    k->count++;
+    k->pinned |= (mode & RTLD_NODELETE) != 0;
+  }
   repro_settle(index);
   if (p) {
     int number = index;
@@ -387,7 +372,7 @@ REPRO_FN void obs_open(int index, void *p, const struct expect *want) {
         number = k;
         break;
       }
-    const struct repro_entry *e = repro_find_lm(repro_after, p);
+    const struct entry *e = find_lm(repro_after, p);
     snprintf(repro_result, sizeof repro_result, "handle h%d: %s in ns %ld%s", number, e ? e->name : "?", e ? e->ns : -1L,
              e && e->proxy ? " (proxy)" : "");
     repro_returned[index] = p;
@@ -398,8 +383,12 @@ REPRO_FN void obs_open(int index, void *p, const struct expect *want) {
   repro_judge(index, want);
 }
 
-/* dlclose returned `rc`. */
-REPRO_FN void obs_close(int index, int rc, const struct expect *want) {
+/* dlclose of `handle` returned `rc`. */
+REPRO_FN void obs_close(int index, int rc, void *handle, const struct expect *want) {
+  if (rc == 0) {
+    struct repro_held *k = repro_held_of(handle);
+    if (k->count > 0) k->count--;
+  }
   repro_settle(index);
   if (rc == 0) snprintf(repro_result, sizeof repro_result, "0 (success)");
   else repro_null(repro_result, "failure");
@@ -415,10 +404,10 @@ REPRO_FN void obs_sym(int index, void *p, const struct expect *want) {
     if (!dladdr1(p, &info, (void **)&lm, RTLD_DL_LINKMAP) || lm == NULL) {
       snprintf(repro_result, sizeof repro_result, "symbol defined in ? of ns -1");
     } else {
-      const struct repro_entry *e = repro_find_lm(repro_after, lm);
+      const struct entry *e = find_lm(repro_after, lm);
       Lmid_t ns = e ? e->ns : -1;
       if (!e) dlinfo(lm, RTLD_DI_LMID, &ns);
-      snprintf(repro_result, sizeof repro_result, "symbol defined in %s of ns %ld", e ? e->name : repro_entry_name(lm), (long)ns);
+      snprintf(repro_result, sizeof repro_result, "symbol defined in %s of ns %ld", e ? e->name : entry_name(lm), (long)ns);
     }
   } else {
     repro_null(repro_result, "NULL");

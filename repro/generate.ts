@@ -77,16 +77,16 @@ function callCode(call: Call, i: number, file: (name: string) => string): string
   switch (call.op) {
     case 'dlopen':
       return call.caller === undefined
-        ? `void *h${i} = dlopen(${file(call.file)}, ${formatMode(call.mode)});\n  obs_open(${i}, h${i}, &want${i});`
-        : `void *h${i} = caller_dlopen(h${call.caller}, ${file(call.file)}, ${formatMode(call.mode)});\n  obs_open(${i}, h${i}, &want${i});`;
+        ? `void *h${i} = dlopen(${file(call.file)}, ${formatMode(call.mode)});\n  obs_open(${i}, h${i}, ${formatMode(call.mode)}, &want${i});`
+        : `void *h${i} = caller_dlopen(h${call.caller}, ${file(call.file)}, ${formatMode(call.mode)});\n  obs_open(${i}, h${i}, ${formatMode(call.mode)}, &want${i});`;
     case 'dlmopen': {
       const lmid = formatLmid(call.lmid);
-      return `void *h${i} = dlmopen(${/^-?\d+$/.test(lmid) ? `(Lmid_t)${lmid}` : lmid}, ${file(call.file)}, ${formatMode(call.mode)});\n  obs_open(${i}, h${i}, &want${i});`;
+      return `void *h${i} = dlmopen(${/^-?\d+$/.test(lmid) ? `(Lmid_t)${lmid}` : lmid}, ${file(call.file)}, ${formatMode(call.mode)});\n  obs_open(${i}, h${i}, ${formatMode(call.mode)}, &want${i});`;
     }
     case 'dlclose':
       return call.caller === undefined
-        ? `int rc${i} = dlclose(h${call.handle});\n  obs_close(${i}, rc${i}, &want${i});`
-        : `int rc${i} = caller_dlclose(h${call.caller}, h${call.handle});\n  obs_close(${i}, rc${i}, &want${i});`;
+        ? `int rc${i} = dlclose(h${call.handle});\n  obs_close(${i}, rc${i}, h${call.handle}, &want${i});`
+        : `int rc${i} = caller_dlclose(h${call.caller}, h${call.handle});\n  obs_close(${i}, rc${i}, h${call.handle}, &want${i});`;
     case 'dlsym':
       return `void *s${i} = dlsym(h${call.handle}, ${cString(call.symbol)});\n  obs_sym(${i}, s${i}, &want${i});`;
     case 'dlinfo':
@@ -164,8 +164,9 @@ function makefile(c: CounterexampleFile): string {
     '.PHONY: all run clean',
     'all: main $(DSOS)',
     '',
-    'main: main.c dlmspec-repro.h event.h',
-    '\t$(CC) $(CFLAGS_MAIN) -o $@ main.c',
+    '# observe.c and json.c are the native driver\'s own: the reproducer sees what it sees.',
+    'main: main.c dlmspec-repro.h event.h observe.c observe.h json.c json.h',
+    '\t$(CC) $(CFLAGS_MAIN) -o $@ main.c observe.c json.c',
     '',
   ];
   for (const n of needed) {
@@ -224,7 +225,7 @@ export function reproFiles(c: CounterexampleFile): Map<string, string> {
   files.set('Makefile', makefile(c));
   files.set('README.md', readme(c));
   files.set('dlmspec-repro.h', readFileSync(join(REPRO_DIR, 'dlmspec-repro.h'), 'utf8'));
-  files.set('event.h', readFileSync(join(NATIVE_DIR, 'event.h'), 'utf8'));
+  for (const f of ['event.h', 'observe.c', 'observe.h', 'json.c', 'json.h']) files.set(f, readFileSync(join(NATIVE_DIR, f), 'utf8'));
   files.set('dso-runtime.h', readFileSync(join(NATIVE_DIR, 'dso-runtime.h'), 'utf8'));
   for (const d of c.graph.dsos) files.set(`src/${d.name.replace(/\.so$/, '.c')}`, dsoSource(d));
   files.set('counterexample.json', JSON.stringify(c, null, 2) + '\n');
