@@ -69,7 +69,7 @@ export const SHARED_MUTANTS: readonly ModelMutant[] = [
         });
         return { ...out, state, result: { kind: 'handle', handle: canonicalHandle(state, proxy), ns: 0, object: e.object, proxy: true } };
       }),
-    witness: { dsos: [dso('a')], calls: [open('liba.so', SHARED)] },
+    witness: { dsos: [dso('a')], calls: [mopen(LM_ID_BASE, 'liba.so', SHARED)] },
   },
   {
     kind: 'model',

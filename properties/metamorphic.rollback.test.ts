@@ -54,8 +54,11 @@ const plainScenarios = (sys: SystemDescription, unique: boolean) =>
   fc
     .tuple(arbGraph({ unique }), plainCalls)
     .map(([graph, abstract]) => readable({ graph, calls: concretize('glibc', graph, abstract, sys) }));
-const isolate = (calls: readonly Call[]): Call[] =>
-  calls.map((c) => (c.op === 'dlopen' || c.op === 'dlmopen' ? { ...c, mode: c.mode | RTLD_ISOLATE } : c));
+// RTLD_ISOLATE is a dlmopen flag (dlopen refuses it, MODE6): dlmopen calls
+// get it, and sequences with a dlopen made from code in N (which could share
+// a UNIQUE object there) are left out of the relation.
+const isolate = (calls: readonly Call[]): Call[] => calls.map((c) => (c.op === 'dlmopen' ? { ...c, mode: c.mode | RTLD_ISOLATE } : c));
+const noCallerDlopen = (s: { calls: readonly Call[] }): boolean => !s.calls.some((c) => c.op === 'dlopen' && c.caller !== undefined);
 
 describe('profile relations', () => {
   const plain = referenceSystem(false);
@@ -71,8 +74,8 @@ describe('profile relations', () => {
   );
 
   const patched = referenceSystem(true);
-  test.prop([plainScenarios(patched, true)], { numRuns: RUNS })(
-    '[S9] rtld-shared with RTLD_ISOLATE on every open behaves as stock glibc without it (UNIQUE objects and a UNIQUE libc included)',
+  test.prop([plainScenarios(patched, true).filter(noCallerDlopen)], { numRuns: RUNS })(
+    '[S9] rtld-shared with RTLD_ISOLATE on every dlmopen behaves as stock glibc without it (UNIQUE objects and a UNIQUE libc included)',
     (s) => {
       const isolated = isolate(s.calls);
       const g = runSpec('glibc', s.graph, s.calls, patched);

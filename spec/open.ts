@@ -6,7 +6,6 @@ import {
   LM_ID_NEWLM,
   RTLD_BINDING_MASK,
   RTLD_DEEPBIND,
-  RTLD_ISOLATE,
   RTLD_GLOBAL,
   RTLD_LAZY,
   RTLD_NODELETE,
@@ -40,9 +39,10 @@ const DLOPEN_BITS = RTLD_BINDING_MASK | RTLD_NOLOAD | RTLD_DEEPBIND | RTLD_GLOBA
 
 /**
  * dlopen: unknown mode bits are refused (MODE6; unlike dlmopen, which ignores
- * them), then _dl_open into the caller's namespace (CALLER1). Under the
- * rtld-shared profile dlopen also accepts RTLD_SHARED and RTLD_ISOLATE
- * (position taken, see CONFORMANCE.md open questions).
+ * them), then _dl_open into the caller's namespace (CALLER1). The series
+ * leaves dlopen's mask as it is: RTLD_SHARED and RTLD_ISOLATE are dlmopen
+ * flags (its NEWS; `dlfcn/dlopen.c` `dlopen_doit`), so under both profiles
+ * dlopen refuses them (CONFORMANCE.md, open questions).
  */
 export function dlopen(ctx: SpecContext, state: LoaderState, file: string, mode: number, call: number, callerNs: number): Outcome {
   if (dlopenRefusesMode(ctx, mode)) return unchanged(state, { kind: 'null', error: msg.invalidModeParameter() });
@@ -50,9 +50,8 @@ export function dlopen(ctx: SpecContext, state: LoaderState, file: string, mode:
 }
 
 /** MODE6: whether dlopen refuses a mode for bits it does not know. */
-export function dlopenRefusesMode(ctx: SpecContext, mode: number): boolean {
-  const allowed = ctx.profile === 'rtld-shared' ? DLOPEN_BITS | RTLD_SHARED | RTLD_ISOLATE : DLOPEN_BITS;
-  return (mode & ~allowed) !== 0;
+export function dlopenRefusesMode(_ctx: SpecContext, mode: number): boolean {
+  return (mode & ~DLOPEN_BITS) !== 0;
 }
 
 /** NS1..NS3: the namespace a call loads into, or the error that refuses it. */
@@ -156,6 +155,11 @@ function loadObject(ctx: SpecContext, changes: StateChanges, ns: number, file: s
     // Stryker disable next-line ArrayDeclaration,OptionalChaining: equivalent mutants, see CONFORMANCE.md
     for (const name of objectInfo(ctx, e.object)?.needed ?? []) {
       let dep = changes.find(ns, name);
+      // S10 for dependencies too: the series' _dl_map_object refuses a UNIQUE
+      // name N holds as a real (RTLD_ISOLATE) copy whenever the call does not
+      // isolate, a DT_NEEDED lookup included (its comment: the UNIQUE-means-
+      // RTLD_SHARED semantics cannot be satisfied). Position: CONFORMANCE.md.
+      if (dep !== undefined && dep.kind === 'real' && shares(ctx, ns, mode & ~RTLD_SHARED, name)) throw new LoadError(msg.cannotDemote(name));
       if (dep === undefined) {
         if (shares(ctx, ns, mode & ~RTLD_SHARED, name)) {
           dep = changes.proxy(ns, loadObject(ctx, changes, 0, name, mode));
