@@ -19,7 +19,7 @@ import { objectInfo, type SpecContext } from '../spec/context.ts';
 import type { SystemDescription } from '../spec/run.ts';
 import { initialState, referenceSystem } from '../spec/initial.ts';
 import type { Profile } from '../spec/profile.ts';
-import { knownBug } from '../spec/known-bugs.ts';
+import { knownBug, type PastCall } from '../spec/known-bugs.ts';
 import { step } from '../spec/step.ts';
 import { searchList } from '../spec/sym.ts';
 import { arbGraph, MISSING_DSO, sometimes, SYMBOLS, type GraphOptions } from './graph.ts';
@@ -159,13 +159,14 @@ export function concretize(profile: Profile, graph: DsoGraph, abstract: readonly
   const ctx: SpecContext = { profile, world: { graph, system } };
   let state = initialState(system, initial);
   const calls: Call[] = [];
+  const past: PastCall[] = [];
   const files = fileChoices(graph);
   // Files are mostly the graph's own DSOs; the missing file and libc are rarer picks.
   const file = (k: number) =>
     files[k < FILE_PICKS - 1 ? k % graph.dsos.length : k === FILE_PICKS - 1 ? files.length - 2 : files.length - 1] as string;
   /** Append `call` and advance the spec, unless it hits a known loader bug. */
   const push = (call: Call): void => {
-    if (avoidKnownBugs && knownBug(ctx, state, call) !== undefined) return;
+    if (avoidKnownBugs && knownBug(ctx, state, call, past) !== undefined) return;
     let s = step(ctx, state, call, calls.length);
     // Code that unloads its own object returns into unmapped memory: a dlclose
     // whose caller does not survive it is made from the main program instead.
@@ -174,6 +175,7 @@ export function concretize(profile: Profile, graph: DsoGraph, abstract: readonly
       s = step(ctx, state, call, calls.length);
     }
     calls.push(call);
+    past.push({ call, before: state });
     state = s.after;
   };
   for (const a of abstract) {
