@@ -1,5 +1,5 @@
 /**
- * The `dlmspec` command: subcommands check, validate, replay, run, repro, report, rules.
+ * The `dlmspec` command: subcommands check, validate, replay, run, convert, repro, report, rules.
  * Exit status 0: conforms (or done), 1: a divergence, 2: bad input, 3: a bug
  * of dlmspec itself.
  */
@@ -13,6 +13,7 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
   { name: 'validate', summary: 'validate one implementation against the spec; save a shrunk counterexample', load: async () => (await import('./validate.ts')).validateCommand },
   { name: 'replay', summary: 'run a saved counterexample again; exit 0 if it now conforms', load: async () => (await import('./replay.ts')).replayCommand },
   { name: 'run', summary: 'run hand-written scenario tables on an implementation; mark the rows that do not hold', load: async () => (await import('./run.ts')).runCommand },
+  { name: 'convert', summary: 'convert a counterexample to a scenario table, or a scenario between text and JSON', load: async () => (await import('./convert.ts')).convertCommand },
   { name: 'repro', summary: 'write a standalone C reproducer (Makefile + main.c) of a counterexample', load: async () => (await import('./repro.ts')).reproCommand },
   { name: 'report', summary: 'write Markdown, HTML and JUnit XML conformance reports from validation results', load: async () => (await import('./report.ts')).reportCommand },
 ];
