@@ -15,6 +15,7 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
   { name: 'run', summary: 'run hand-written scenario tables on an implementation; mark the rows that do not hold', load: async () => (await import('./run.ts')).runCommand },
   { name: 'convert', summary: 'convert a counterexample to a scenario table, or a scenario between text and JSON', load: async () => (await import('./convert.ts')).convertCommand },
   { name: 'repro', summary: 'write a standalone C reproducer (Makefile + main.c) of a counterexample', load: async () => (await import('./repro.ts')).reproCommand },
+  { name: 'rules', summary: 'the rule catalogue: statement, profile, source; how often results exercised and failed each', load: async () => (await import('./rules.ts')).rulesCommand },
   { name: 'report', summary: 'write Markdown, HTML and JUnit XML conformance reports from validation results', load: async () => (await import('./report.ts')).reportCommand },
 ];
 
