@@ -46,3 +46,19 @@ describe('dlmspec rules', () => {
     expect((await runMain(['rules', '--help'])).stdout).toContain('Usage: dlmspec rules');
   });
 });
+
+describe('--json', () => {
+  test('rules and run: one summary document on stdout, the text on stderr', async () => {
+    const r = await runMain(['rules', '--json', '--rule', 'S4']);
+    const s = JSON.parse(r.stdout);
+    expect(s).toMatchObject({ format: 'dlmspec-summary', version: 1, command: 'rules', verdict: 'done', counts: { rules: 1 } });
+    expect(s.data[0]).toMatchObject({ id: 'S4', profiles: 'rtld-shared' });
+    const file = join(REPO, 'scenarios', 'rtld-shared-series', 'tst-dlmopen-rtld-unique3.scenario');
+    const run = await runMain(['run', file, '--impl', 'spec:glibc', '--json']);
+    expect(run.code).toBe(1);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({ command: 'run', verdict: 'diverges', counts: { scenarios: 1, failed: 1, rows: 1, rowsFailed: 1 } });
+    expect(summary.findings[0]).toMatchObject({ file, kind: 'divergence', step: 0 });
+    expect(run.stderr).toContain('DOES NOT HOLD');
+  });
+});

@@ -12,6 +12,7 @@ import { listResults, readResults } from '../harness/results.ts';
 import { mergeCounts, type RuleCounts } from '../harness/rules.ts';
 import { reach, type Reach } from '../harness/steer.ts';
 import { EXIT, println, type Command } from './command.ts';
+import { JSON_HELP, JSON_OPTION, textStream, writeSummary } from './summary.ts';
 import { flag, freshSeed, int, list, parse, profile as profileOption, seed as seedOption, str } from './options.ts';
 
 const help = `Usage: dlmspec rules [--rule ID]... [--results DIR] [--reach N [--profile P] [--seed S]]
@@ -29,6 +30,7 @@ Options:
   --profile P            glibc or rtld-shared, for --reach (default rtld-shared)
   --seed S               seed for --reach (default: random, printed)
   --catalogue FILE       the catalogue to read (default: CONFORMANCE.md of dlmspec)
+${JSON_HELP} (data: the rules with their counts)
   -h, --help             this help
 
 Exit status: 0 listed, 2 bad input (an unknown rule, an unreadable directory).
@@ -68,7 +70,7 @@ export const rulesCommand: Command = {
     const p = parse(
       'rules',
       args,
-      { rule: { type: 'string', multiple: true }, results: { type: 'string' }, reach: { type: 'string' }, profile: { type: 'string' }, seed: { type: 'string' }, catalogue: { type: 'string' } },
+      { ...JSON_OPTION, rule: { type: 'string', multiple: true }, results: { type: 'string' }, reach: { type: 'string' }, profile: { type: 'string' }, seed: { type: 'string' }, catalogue: { type: 'string' } },
       { min: 0, max: 0, what: '' },
     );
     if (flag(p, 'help')) {
@@ -87,13 +89,20 @@ export const rulesCommand: Command = {
     const seed = seedOption(p) ?? freshSeed();
     const reached = samples !== undefined ? new Map(reach({ profile }, rules.map((r) => r.id), samples, seed).map((r) => [r.rule, r])) : null;
 
-    if (tally !== null) println(io.out, `results: ${tally.files} file(s) in ${dir}`);
-    if (reached !== null) println(io.out, `reach: ${samples} generated sequences, profile ${profile}, seed ${seed}`);
+    const out = textStream(io, flag(p, 'json'));
+    if (flag(p, 'json')) {
+      const data = rules.map((r) => ({ ...r, ...(tally ? { exercised: tally.counts[r.id]?.exercised ?? 0, failedBy: tally.failedBy[r.id] ?? [] } : {}), ...(reached ? { reach: reached.get(r.id) } : {}) }));
+      const findings = tally ? Object.entries(tally.failedBy).flatMap(([rule, files]) => files.map((file) => ({ file, kind: 'rule-failed', step: null, message: `failed ${rule}`, counterexample: file }))) : [];
+      const unreached = reached ? rules.filter((r) => reached.get(r.id)!.steps === 0).length : 0;
+      writeSummary(io, { command: 'rules', verdict: 'done', counts: { rules: rules.length, ...(tally ? { resultsFiles: tally.files } : {}), ...(reached ? { unreached } : {}) }, findings, data });
+    }
+    if (tally !== null) println(out, `results: ${tally.files} file(s) in ${dir}`);
+    if (reached !== null) println(out, `reach: ${samples} generated sequences, profile ${profile}, seed ${seed}`);
     const detail = wanted.length > 0;
-    for (const r of rules) println(io.out, detail ? ruleBlock(r, tally, reached?.get(r.id)) : ruleLine(r, tally, reached?.get(r.id)));
+    for (const r of rules) println(out, detail ? ruleBlock(r, tally, reached?.get(r.id)) : ruleLine(r, tally, reached?.get(r.id)));
     if (reached !== null) {
       const never = rules.filter((r) => reached.get(r.id)!.steps === 0).map((r) => r.id);
-      println(io.out, never.length === 0 ? `every rule listed was reached by a generated step` : `not reached by any generated step: ${never.join(', ')}`);
+      println(out, never.length === 0 ? `every rule listed was reached by a generated step` : `not reached by any generated step: ${never.join(', ')}`);
     }
     return EXIT.ok;
   },
