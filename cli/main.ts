@@ -1,5 +1,5 @@
 /**
- * The `dlmspec` command: subcommands check, validate, replay, repro, report.
+ * The `dlmspec` command: subcommands check, validate, replay, run, convert, repro, rules, dsos, report.
  * Exit status 0: conforms (or done), 1: a divergence, 2: bad input, 3: a bug
  * of dlmspec itself.
  */
@@ -12,7 +12,11 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
   { name: 'check', summary: "check the spec's invariants and this machine's loader; per-rule table and verdict", load: async () => (await import('./check.ts')).checkCommand },
   { name: 'validate', summary: 'validate one implementation against the spec; save a shrunk counterexample', load: async () => (await import('./validate.ts')).validateCommand },
   { name: 'replay', summary: 'run a saved counterexample again; exit 0 if it now conforms', load: async () => (await import('./replay.ts')).replayCommand },
+  { name: 'run', summary: 'run hand-written scenario tables on an implementation; mark the rows that do not hold', load: async () => (await import('./run.ts')).runCommand },
+  { name: 'convert', summary: 'convert a counterexample to a scenario table, or a scenario between text and JSON', load: async () => (await import('./convert.ts')).convertCommand },
   { name: 'repro', summary: 'write a standalone C reproducer (Makefile + main.c) of a counterexample', load: async () => (await import('./repro.ts')).reproCommand },
+  { name: 'rules', summary: 'the rule catalogue: statement, profile, source; how often results exercised and failed each', load: async () => (await import('./rules.ts')).rulesCommand },
+  { name: 'dsos', summary: "build a graph's test DSOs (for an adapter of another loader) and print their directory", load: async () => (await import('./dsos.ts')).dsosCommand },
   { name: 'report', summary: 'write Markdown, HTML and JUnit XML conformance reports from validation results', load: async () => (await import('./report.ts')).reportCommand },
 ];
 

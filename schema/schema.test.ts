@@ -3,12 +3,14 @@ import { describe, expect, test } from 'vitest';
 import { specCounterexample } from '../cli/fixtures.ts';
 import { loadSchema, schemaError, type SchemaName } from './validate.ts';
 
-describe.each<SchemaName>(['counterexample', 'results'])('schema/%s.schema.json', (name) => {
+describe.each<SchemaName>(['counterexample', 'results', 'scenario'])('schema/%s.schema.json', (name) => {
   test('is a valid draft 2020-12 schema, strict', () => {
     const schema = loadSchema(name);
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     const ajv = new Ajv2020({ strict: true, validateFormats: false });
     expect(ajv.validateSchema(schema), JSON.stringify(ajv.errors)).toBe(true);
+    // The scenario schema refers to the counterexample schema's definitions.
+    if (name === 'scenario') ajv.addSchema(loadSchema('counterexample'));
     expect(() => ajv.compile(schema)).not.toThrow();
   });
 });

@@ -10,7 +10,8 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 
 export const SCHEMA_DIR = dirname(fileURLToPath(import.meta.url));
 
-export type SchemaName = 'counterexample' | 'results';
+export type SchemaName = 'counterexample' | 'results' | 'scenario';
+const SCHEMA_NAMES: readonly SchemaName[] = ['counterexample', 'results', 'scenario'];
 
 export function schemaPath(name: SchemaName): string {
   return join(SCHEMA_DIR, `${name}.schema.json`);
@@ -26,7 +27,14 @@ const compiled = new Map<SchemaName, ValidateFunction>();
 function validator(name: SchemaName): ValidateFunction {
   let v = compiled.get(name);
   if (v === undefined) {
-    v = ajv.compile(loadSchema(name));
+    // All of them known to Ajv first: the scenario schema refers to the counterexample schema's definitions.
+    const ids = SCHEMA_NAMES.map((n) => {
+      const schema = loadSchema(n);
+      const id = schema.$id as string;
+      if (ajv.getSchema(id) === undefined) ajv.addSchema(schema);
+      return [n, id] as const;
+    });
+    v = ajv.getSchema(ids.find(([n]) => n === name)![1])!;
     compiled.set(name, v);
   }
   return v;
