@@ -60,7 +60,7 @@ describe.skipIf(shared.options === null)('the RTLD_SHARED series build: the publ
   test(`differ only by namespaces made of proxies, which the build's debugger interface misses (${RUNS} random sequences)`, async () => {
     let missed = 0;
     for (const s of await scenarios(w.pub, 'rtld-shared')) {
-      const [a, b]: RunOutcome[] = await Promise.all([w.pub.run(s.graph, s.calls), w.dbg.run(s.graph, s.calls)]);
+      const [a, b] = (await Promise.all([w.pub.run(s.graph, s.calls), w.dbg.run(s.graph, s.calls)])) as [RunOutcome, RunOutcome];
       expect(a.status, formatSequence(s.calls)).toBe('ok');
       // A handle whose namespace the debug walk cannot see looks unloaded to
       // it, and the driver refuses a later call on it: compare what it saw.

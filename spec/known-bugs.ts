@@ -123,15 +123,14 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
     },
   },
   {
-    id: 'SHARED-STARTUP-PROXY-DLSYM',
+    id: 'SHARED-PROXY-DLSYM-NO-SCOPE',
     loader: 'glibc 2.34.9000 with the RTLD_SHARED series (v12)',
     summary:
-      'dlsym through a proxy of a start-up object made as a dependency (libc.so.6 proxied into N for a libc-linked DSO, then returned by dlmopen(N, "libc.so.6")) crashes (SIGSEGV in do_lookup_x): _dl_sym (elf/dl-sym.c) looks the name up in the master\'s l_local_scope, and a start-up object other than the executable has no search list until it is dlopened itself; openaux (elf/dl-deps.c) proxies the master without building one (a direct RTLD_SHARED open does, through _dl_map_object_deps).',
-    // Broader than the bug: a directly shared start-up object is left out too.
-    triggers: (ctx, state, call) => {
+      'dlsym through a proxy whose master was never itself the object of an open (a start-up libc.so.6, or an object namespace 0 loaded only as a dependency, proxied into N as a DT_NEEDED of a real object there) crashes (SIGSEGV in do_lookup_x): _dl_sym (elf/dl-sym.c) looks the name up in the master\'s l_local_scope, which is the search list _dl_map_object_deps builds only for the object a dlopen names; openaux (elf/dl-deps.c) proxies the master without building one (an open that makes the proxy itself does, so dlsym on that proxy works).',
+    triggers: (ctx, state, call, past) => {
       if (ctx.profile !== 'rtld-shared' || call.op !== 'dlsym') return false;
       const e = handleEntry(state, call.handle);
-      return e !== undefined && e.kind === 'proxy' && realEntry(state, e).startup;
+      return e !== undefined && e.kind === 'proxy' && e.master !== null && !hasSearchList(e.master, state, past);
     },
   },
   {
@@ -164,6 +163,21 @@ function neededClosure(ctx: SpecContext, file: string, through: (name: string) =
     for (const dep of objectInfo(ctx, name)?.needed ?? []) if (!seen.has(dep)) seen.add(dep), queue.push(dep);
   }
   return seen;
+}
+
+/**
+ * SHARED-PROXY-DLSYM-NO-SCOPE: whether the loader built a search list for the
+ * master `id`, i.e. a past open returned it, or made a proxy of it.
+ */
+function hasSearchList(id: number, state: LoaderState, past: readonly PastCall[]): boolean {
+  return past.some(({ call, before }, i) => {
+    if (!isOpen(call)) return false;
+    const after = past[i + 1]?.before ?? state;
+    const got = after.handles[i];
+    if (got === undefined) return false;
+    const e = after.entries[got];
+    return got === id || (e !== undefined && e.kind === 'proxy' && e.master === id && before.entries[got] === undefined);
+  });
 }
 
 function isOpen(call: Call): call is OpenCall {
