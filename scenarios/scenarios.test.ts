@@ -4,7 +4,9 @@
  */
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
+import { NativeImplementation } from '../adapters/native.ts';
+import { rtldSharedLoader } from '../native/loaders.ts';
 import { SpecImplementation } from '../adapters/spec.ts';
 import { specCounterexample } from '../cli/fixtures.ts';
 import { REPO, runMain } from '../cli/test-helpers.ts';
@@ -35,6 +37,21 @@ describe('the series\' twelve tables and the worked examples hold on the spec', 
     // Every row of a series table states the series' expectation: its result and both namespaces.
     if (path.includes('rtld-shared-series')) expect(scenario.rows.filter((r) => r.expect?.result === undefined || r.expect.namespaces?.length !== 2).map((r) => r.line)).toEqual([]);
   });
+});
+
+const shared = rtldSharedLoader();
+if (shared.options === null) console.warn(`scenarios/scenarios.test.ts: the series' tables on a real RTLD_SHARED build skipped: ${shared.missing}`);
+
+describe.skipIf(shared.options === null)('the series\' twelve tables hold on the real RTLD_SHARED build', () => {
+  const impl = new NativeImplementation(shared.options ?? {});
+  afterAll(() => impl.close());
+  test.each(shipped('rtld-shared-series').map((p) => [relative(REPO, p), p]))('%s', async (_name, path) => {
+    const scenario = await readScenario(path);
+    const run = await runScenario(impl, await impl.hello(), scenario);
+    const broken = run.rows.filter((r) => r.spec !== null || r.table !== null || r.finding !== null).map((r) => `row ${r.index}: ${r.spec ?? r.table ?? r.finding?.message}`);
+    expect(broken).toEqual([]);
+    expect(runHolds(run)).toBe(true);
+  }, 120_000);
 });
 
 const HEAD = 'scenario t\nprofile rtld-shared\ndso liba.so needs libb.so\ndso libu.so unique\n';

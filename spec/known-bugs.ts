@@ -123,14 +123,14 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
     },
   },
   {
-    id: 'SHARED-PROXY-DLSYM-NO-SCOPE',
+    id: 'SHARED-PROXY-DLSYM-DEP-MASTER',
     loader: 'glibc 2.34.9000 with the RTLD_SHARED series (v12)',
     summary:
-      'dlsym through a proxy whose master was never itself the object of an open (a start-up libc.so.6, or an object namespace 0 loaded only as a dependency, proxied into N as a DT_NEEDED of a real object there) crashes (SIGSEGV in do_lookup_x): _dl_sym (elf/dl-sym.c) looks the name up in the master\'s l_local_scope, which is the search list _dl_map_object_deps builds only for the object a dlopen names; openaux (elf/dl-deps.c) proxies the master without building one (an open that makes the proxy itself does, so dlsym on that proxy works).',
+      'dlsym through a proxy whose master namespace 0 first loaded as a dependency (or at start-up, as libc.so.6) diverges or crashes. If no open ever named the master (it was proxied into N as a DT_NEEDED of a real object there), it crashes (SIGSEGV in do_lookup_x): _dl_sym (elf/dl-sym.c) looks the name up in the master\'s l_local_scope, the search list _dl_map_object_deps builds only for the object a dlopen names, and openaux (elf/dl-deps.c) proxies the master without building one. If an open later made the proxy itself, the lookup diverges from S7: a symbol of the master\'s own dependencies is not found (`libd.so: undefined symbol: f1`); that part\'s root cause is not pinned down.',
     triggers: (ctx, state, call, past) => {
       if (ctx.profile !== 'rtld-shared' || call.op !== 'dlsym') return false;
       const e = handleEntry(state, call.handle);
-      return e !== undefined && e.kind === 'proxy' && e.master !== null && !hasSearchList(e.master, state, past);
+      return e !== undefined && e.kind === 'proxy' && e.master !== null && firstLoadedAsDependency(e.master, state, past);
     },
   },
   {
@@ -166,18 +166,18 @@ function neededClosure(ctx: SpecContext, file: string, through: (name: string) =
 }
 
 /**
- * SHARED-PROXY-DLSYM-NO-SCOPE: whether the loader built a search list for the
- * master `id`, i.e. a past open returned it, or made a proxy of it.
+ * SHARED-PROXY-DLSYM-DEP-MASTER: whether entry `id` came into namespace 0 at
+ * start-up or as a dependency: the call that made it returned neither it
+ * nor a proxy of it made in the same call.
  */
-function hasSearchList(id: number, state: LoaderState, past: readonly PastCall[]): boolean {
-  return past.some(({ call, before }, i) => {
-    if (!isOpen(call)) return false;
-    const after = past[i + 1]?.before ?? state;
-    const got = after.handles[i];
-    if (got === undefined) return false;
-    const e = after.entries[got];
-    return got === id || (e !== undefined && e.kind === 'proxy' && e.master === id && before.entries[got] === undefined);
-  });
+function firstLoadedAsDependency(id: number, state: LoaderState, past: readonly PastCall[]): boolean {
+  const i = past.findIndex(({ before }, k) => before.entries[id] === undefined && (past[k + 1]?.before ?? state).entries[id] !== undefined);
+  if (i < 0) return true; // there before any call: a start-up object
+  const after = past[i + 1]?.before ?? state;
+  const got = after.handles[i];
+  if (got === undefined) return true;
+  const e = after.entries[got];
+  return !(got === id || (e !== undefined && e.kind === 'proxy' && e.master === id));
 }
 
 function isOpen(call: Call): call is OpenCall {
