@@ -111,15 +111,15 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
     id: 'SHARED-MASTER-PIN-LOST',
     loader: 'glibc 2.34.9000 with the RTLD_SHARED series (v12)',
     summary:
-      'a master in namespace 0 is unloaded under its proxies (S5), and the process diverges: dlclose of the master, or of an object in namespace 0 that holds it, unloads it (destructor, gone from namespace 0) while the proxy stays in N, pointing at freed memory. _dl_new_proxy (elf/dl-object.c) pins the master with `old->l_flags_1 |= DF_1_NODELETE`, which _dl_close and _dl_close_worker (elf/dl-close.c) never read (they test l_nodelete_active); and dl_open_worker_begin (elf/dl-open.c) counts the proxy\'s open on the master too (`++new->l_direct_opencount` before _dl_new_proxy), a count no close of the proxy gives back, so the master goes one close after its own opens are closed.',
+      'a master in namespace 0 is unloaded under its proxies (S5), and the process diverges: dlclose of the master, or of an object in namespace 0 that holds it, unloads it (destructor, gone from namespace 0) while the proxy stays in N, pointing at freed memory. _dl_new_proxy (elf/dl-object.c) pins the master with `old->l_flags_1 |= DF_1_NODELETE`, which _dl_close and _dl_close_worker (elf/dl-close.c) never read (they test l_nodelete_active); and dl_open_worker_begin (elf/dl-open.c) counts the proxy\'s open on the master too (`++new->l_direct_opencount` before _dl_new_proxy), a count no close of the proxy gives back, so the master goes one close after its own opens are closed. A start-up master (libc.so.6) is not even flagged (`if (old->l_type == lt_loaded)`): closing it once more than it was opened, proxy creations counted, fails with `shared object not open`, where S5 has dlclose of a master succeed.',
     // Broader than the bug: every dlclose in namespace 0 while it holds an
     // entry made nodelete at run time (the pin of S5, or RTLD_NODELETE: the
-    // state does not say which), not at start-up and not DF_1_NODELETE.
+    // state does not say which), not DF_1_NODELETE.
     triggers: (ctx, state, call) => {
       if (ctx.profile !== 'rtld-shared' || call.op !== 'dlclose') return false;
       const e = handleEntry(state, call.handle);
       if (e === undefined || e.ns !== 0) return false;
-      return entriesOf(state, 0).some((m) => m.nodelete && !m.startup && objectInfo(ctx, m.object)?.nodelete !== true);
+      return entriesOf(state, 0).some((m) => m.nodelete && objectInfo(ctx, m.object)?.nodelete !== true);
     },
   },
   {
