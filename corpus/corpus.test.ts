@@ -23,7 +23,7 @@ import { formatSequence } from '../model/call.ts';
 import type { ExpectedObservation, LifecycleEvent } from '../model/observation.ts';
 import { readCounterexample } from '../harness/counterexample-file.ts';
 import { judge } from '../harness/judge.ts';
-import { knownBug } from '../spec/known-bugs.ts';
+import { knownBug } from '../generators/known-bugs.ts';
 import { runSpec } from '../spec/run.ts';
 
 const DIR = dirname(fileURLToPath(import.meta.url));

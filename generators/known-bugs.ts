@@ -1,8 +1,8 @@
 import type { Call } from '../model/call.ts';
 import { RTLD_GLOBAL } from '../model/mode.ts';
 import { handleEntry, realEntry, type LoaderState } from '../model/state.ts';
-import type { SpecContext } from './context.ts';
-import { dlopenRefusesMode } from './open.ts';
+import type { SpecContext } from '../spec/context.ts';
+import { dlopenRefusesMode } from '../spec/open.ts';
 
 /**
  * Loader bugs found by dlmspec: calls on which a real loader crashes where
