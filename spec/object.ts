@@ -22,8 +22,12 @@ export function entryOf(draft: StateDraft, id: number): Draft<Entry> {
  * entry per object; of several, the newest is taken.
  */
 export function findObject(draft: StateDraft, ns: number, object: string): Draft<Entry> | undefined {
-  const found = (draft.namespaces[ns] ?? []).map((id) => entryOf(draft, id)).filter((e) => e.object === object);
-  return found[found.length - 1];
+  const list = draft.namespaces[ns] ?? [];
+  for (let i = list.length - 1; i >= 0; i--) {
+    const e = entryOf(draft, list[i] as number);
+    if (e.object === object) return e;
+  }
+  return undefined;
 }
 
 /**
