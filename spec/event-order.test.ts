@@ -3,7 +3,7 @@ import { describe, expect } from 'vitest';
 import { arbScenario } from '../generators/calls.ts';
 import type { LifecycleEvent } from '../model/observation.ts';
 import type { Entry, LoaderState } from '../model/state.ts';
-import { eventOrder } from './event-order.ts';
+import { eventOrder, reachable } from './event-order.ts';
 import { PROFILES } from './profile.ts';
 import { runSpec } from './run.ts';
 
@@ -13,22 +13,6 @@ import { runSpec } from './run.ts';
  * pair is listed (written out again below, unreduced), and no pair it keeps
  * may follow from the others.
  */
-function reachable(state: LoaderState, from: number): Set<number> {
-  const seen = new Set<number>([from]);
-  const stack = [from];
-  while (stack.length > 0) {
-    const e = state.entries[stack.pop() as number];
-    if (e === undefined) continue;
-    const next = e.master === null ? e.deps : [...e.deps, e.master];
-    for (const d of next) {
-      if (!seen.has(d)) {
-        seen.add(d);
-        stack.push(d);
-      }
-    }
-  }
-  return seen;
-}
 
 function referenceOrder(state: LoaderState, events: readonly LifecycleEvent[], ids: readonly number[]): Array<[number, number]> {
   const reach = ids.map((id) => reachable(state, id));

@@ -2,7 +2,7 @@ import type { LifecycleEvent } from '../model/observation.ts';
 import type { LoaderState } from '../model/state.ts';
 
 /** The entries reachable from `from` (itself included) through DT_NEEDED edges and proxy->master links. */
-function reachable(state: LoaderState, from: number): Set<number> {
+export function reachable(state: LoaderState, from: number): Set<number> {
   const seen = new Set<number>([from]);
   const stack = [from];
   while (stack.length > 0) {
