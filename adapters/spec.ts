@@ -2,7 +2,7 @@ import type { Call } from '../model/call.ts';
 import type { DsoGraph } from '../model/graph.ts';
 import type { Observation } from '../model/observation.ts';
 import { referenceSystem } from '../spec/initial.ts';
-import { linearize } from '../spec/linearize.ts';
+import { linearize } from './linearize.ts';
 import type { Profile } from '../spec/profile.ts';
 import { runSpec, type SystemDescription } from '../spec/run.ts';
 import type { Implementation, RunOutcome, SystemInfo } from './implementation.ts';

@@ -5,7 +5,7 @@
 import { formatCall, type Call } from '../model/call.ts';
 import type { DsoGraph } from '../model/graph.ts';
 import type { CallResult, LifecycleEvent, Observation } from '../model/observation.ts';
-import { formatNamespaces } from '../spec/compare.ts';
+import { formatNamespaces } from '../harness/compare.ts';
 import type { Finding } from '../harness/judge.ts';
 import type { RuleCounts } from '../harness/rules.ts';
 import { compareRules } from '../harness/rules.ts';

@@ -22,7 +22,7 @@ import { formatSequence } from '../model/call.ts';
 import type { ExpectedObservation, LifecycleEvent } from '../model/observation.ts';
 import { readCounterexample } from '../harness/counterexample-file.ts';
 import { judge } from '../harness/judge.ts';
-import { KNOWN_BUGS, knownBug } from '../spec/known-bugs.ts';
+import { KNOWN_BUGS, knownBug } from '../generators/known-bugs.ts';
 import type { Counterexample } from '../harness/counterexample.ts';
 import { rtldSharedLoader } from '../native/loaders.ts';
 

@@ -19,7 +19,7 @@ import { objectInfo, type SpecContext } from '../spec/context.ts';
 import type { SystemDescription } from '../spec/run.ts';
 import { initialState, referenceSystem } from '../spec/initial.ts';
 import type { Profile } from '../spec/profile.ts';
-import { knownBug, type PastCall } from '../spec/known-bugs.ts';
+import { knownBug, type PastCall } from './known-bugs.ts';
 import { step } from '../spec/step.ts';
 import { searchList } from '../spec/sym.ts';
 import { arbGraph, MISSING_DSO, sometimes, SYMBOLS, type GraphOptions } from './graph.ts';

@@ -1,7 +1,7 @@
 import type { Call } from '../model/call.ts';
 import type { ExpectedObservation, Observation } from '../model/observation.ts';
 import type { RunOutcome } from '../adapters/implementation.ts';
-import { compareObservation } from '../spec/compare.ts';
+import { compareObservation } from './compare.ts';
 import type { Step } from '../spec/step.ts';
 
 /** The first way an implementation's run departs from the spec. */

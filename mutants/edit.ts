@@ -9,7 +9,7 @@ import type { Dso, SystemObject } from '../model/dso.ts';
 import type { LifecycleEvent } from '../model/observation.ts';
 import type { Entry, LoaderState } from '../model/state.ts';
 import type { SpecContext } from '../spec/context.ts';
-import { eventOrder } from '../spec/graph-order.ts';
+import { eventOrder } from '../spec/event-order.ts';
 import type { Outcome } from '../spec/open.ts';
 import type { Ops } from '../spec/step.ts';
 

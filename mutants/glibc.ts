@@ -6,7 +6,7 @@
 import { LM_ID_BASE, LM_ID_NEWLM, RTLD_BINDING_MASK, RTLD_GLOBAL, RTLD_LAZY, RTLD_NODELETE, RTLD_NOLOAD, RTLD_NOW } from '../model/mode.ts';
 import { freeNamespaces, realEntry, type Entry, type LoaderState } from '../model/state.ts';
 import { objectInfo, type SpecContext } from '../spec/context.ts';
-import { linearize } from '../spec/linearize.ts';
+import { linearize } from '../adapters/linearize.ts';
 import * as msg from '../spec/messages.ts';
 import type { Outcome } from '../spec/open.ts';
 import { createdBy, destructors, edit, modeRewrite, occupying, patchWorld, removedBy, returned } from './edit.ts';

@@ -14,7 +14,7 @@ import type { DsoGraph } from '../model/graph.ts';
 import type { Observation } from '../model/observation.ts';
 import type { SpecContext } from '../spec/context.ts';
 import { initialState, referenceSystem } from '../spec/initial.ts';
-import { linearize } from '../spec/linearize.ts';
+import { linearize } from '../adapters/linearize.ts';
 import type { Profile } from '../spec/profile.ts';
 import { SPEC_OPS, step, type Ops, type Step } from '../spec/step.ts';
 
@@ -70,7 +70,7 @@ export function traceModel(
   const steps: Step[] = [];
   try {
     calls.forEach((call, index) => {
-      const s = step(ctx, state, call, index, undefined, ops);
+      const s = step(ctx, state, call, index, ops);
       steps.push(s);
       state = s.after;
     });

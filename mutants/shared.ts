@@ -8,7 +8,7 @@ import { LM_ID_BASE, LM_ID_NEWLM, RTLD_GLOBAL, RTLD_ISOLATE, RTLD_NODELETE, RTLD
 import type { CallResult } from '../model/observation.ts';
 import { canonicalHandle, type LoaderState } from '../model/state.ts';
 import { objectInfo, type SpecContext } from '../spec/context.ts';
-import { newProxy } from '../spec/draft.ts';
+import { newProxy } from './draft.ts';
 import * as msg from '../spec/messages.ts';
 import { unchanged, type Outcome } from '../spec/open.ts';
 import type { Ops } from '../spec/step.ts';

@@ -4,7 +4,7 @@
  * accident (checked by mutants/mutants.test.ts).
  */
 import type { Dso } from '../model/dso.ts';
-import { compareObservation, type Divergence } from '../spec/compare.ts';
+import { compareObservation, type Divergence } from '../harness/compare.ts';
 import { runSpec } from '../spec/run.ts';
 import { mutantOps, runModel, type ModelMutant } from './mutant.ts';
 

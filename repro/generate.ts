@@ -16,7 +16,7 @@ import type { ExpectedObservation, LifecycleEvent } from '../model/observation.t
 import { linkFlags } from '../native/build-dsos.ts';
 import { dsoSource } from '../native/dso-source.ts';
 import { formatResult as resultText } from '../cli/format.ts';
-import { formatNamespaces as namespacesText } from '../spec/compare.ts';
+import { formatNamespaces as namespacesText } from '../harness/compare.ts';
 import { NATIVE_DIR } from '../native/toolchain.ts';
 import { runSpec } from '../spec/run.ts';
 import type { CounterexampleFile } from '../harness/counterexample-file.ts';

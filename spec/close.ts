@@ -1,61 +1,72 @@
-import { castDraft } from 'immer';
+/** dlclose (glibc: elf/dl-close.c `_dl_close` and `_dl_close_worker`). */
+import { produce } from 'immer';
 import type { LifecycleEvent } from '../model/observation.ts';
 import type { Entry, LoaderState } from '../model/state.ts';
-import { objectInfo, type SpecContext } from './context.ts';
-import { copyEntry, produce } from './draft.ts';
-import { eventOrder } from './graph-order.ts';
+import { exercise, objectInfo, type SpecContext } from './context.ts';
+import { eventOrder } from './event-order.ts';
 import * as msg from './messages.ts';
+import { entryOf } from './object.ts';
 import { unchanged, type Outcome } from './open.ts';
+import { masterKept, proxyClosed } from './shared.ts';
 
-/** _dl_close: nodelete check, open count, then the close worker (CLOSE1..CLOSE4, S5, S6). */
+/** _dl_close: a nodelete entry stays (CLOSE2), an entry nobody holds open is refused (CLOSE4), else the count goes down. */
 export function dlclose(ctx: SpecContext, state: LoaderState, entry: Entry): Outcome {
-  // CLOSE2, S5: a nodelete entry (masters included) is never unloaded; its count is not touched.
-  if (entry.nodelete) return unchanged(state, { kind: 'ok' });
-  // CLOSE4: closing an entry nobody holds open.
-  if (entry.openCount === 0) return unchanged(state, { kind: 'fail', error: msg.notOpen(entry.object) });
-  // The count goes down; the last close of an entry that is not a start-up entry runs the close worker.
-  const counted = copyEntry(state.entries[entry.id] as Entry);
-  counted.openCount -= 1;
-  const entries: Record<number, Entry> = { ...state.entries, [entry.id]: counted };
-  // Stryker disable next-line LogicalOperator: equivalent mutants, see CONFORMANCE.md
-  const collects = entry.openCount === 1 && !entry.startup;
-  // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
-  const dead = collects ? garbage(entries, state.namespaces[entry.ns] ?? []) : [];
-  for (const e of dead) delete entries[e.id];
-  // CLOSE3: destructors of the real test entries being unloaded, dependents first
-  // (the order reads only DT_NEEDED and proxy links, which the count does not change).
-  // Stryker disable next-line OptionalChaining: equivalent mutants, see CONFORMANCE.md
-  const dying = dead.filter((e) => e.kind === 'real' && objectInfo(ctx, e.object)?.test === true);
-  const events: LifecycleEvent[] = dying.map((e) => ({ event: 'dtor', object: e.object, ns: e.ns }));
-  const order = eventOrder(state, events, dying.map((e) => e.id));
-  // One produce for the whole call; the parts it changes are replaced whole (see StateChanges, spec/draft.ts).
-  const next = produce(state, (draft) => {
-    draft.entries = castDraft(entries);
-    if (!collects) return;
-    const gone = new Set(dead.map((e) => e.id));
-    const namespaces = [...state.namespaces];
-    // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
-    namespaces[entry.ns] = (state.namespaces[entry.ns] ?? []).filter((id) => !gone.has(id));
-    draft.namespaces = castDraft(namespaces);
-  });
-  return { state: next, result: { kind: 'ok' }, events, order };
+  proxyClosed(ctx, entry);
+  if (entry.nodelete) return keptNodelete(ctx, state, entry);
+  if (entry.openCount === 0) return notOpen(ctx, state, entry);
+  // The last close of an entry that is not a start-up entry runs the close worker.
+  const counted = produce(state, (d) => void (entryOf(d, entry.id).openCount -= 1));
+  if (entry.openCount > 1 || entry.startup) return { state: counted, result: { kind: 'ok' }, events: [], order: [] };
+  return _dl_close_worker(ctx, state, counted, entry);
+}
+
+/** CLOSE2: dlclose of a nodelete entry (a master too, S5) succeeds, unloads nothing and leaves the count. */
+function keptNodelete(ctx: SpecContext, state: LoaderState, entry: Entry): Outcome {
+  exercise(ctx, 'CLOSE2');
+  masterKept(ctx, entry, Object.values(state.entries).some((p) => p.master === entry.id));
+  return unchanged(state, { kind: 'ok' });
+}
+
+/** CLOSE4: dlclose of a loaded entry whose direct open count is 0: `shared object not open`. */
+function notOpen(ctx: SpecContext, state: LoaderState, entry: Entry): Outcome {
+  exercise(ctx, 'CLOSE4');
+  return unchanged(state, { kind: 'fail', error: msg.notOpen(entry.object) });
 }
 
 /**
- * _dl_close_worker's mark and sweep over one namespace (CLOSE1): roots are
- * entries with a direct open count, nodelete or start-up entries; everything
- * not reachable from a root through DT_NEEDED is unloaded, cycles included.
- * Proxies are swept like any entry but unload nothing in namespace 0 (S6).
+ * CLOSE1: _dl_close_worker's mark and sweep over the entry's namespace, once
+ * its count is 0: roots are entries with a direct open count, nodelete or
+ * start-up entries; everything not reachable from a root through DT_NEEDED
+ * is unloaded, cycles included. A proxy is swept like any entry and unloads
+ * nothing in namespace 0 (S6).
  */
-function garbage(entries: Readonly<Record<number, Entry>>, ids: readonly number[]): Entry[] {
-  const list = ids.map((id) => entries[id] as Entry);
+function _dl_close_worker(ctx: SpecContext, state: LoaderState, counted: LoaderState, entry: Entry): Outcome {
+  const list = (counted.namespaces[entry.ns] ?? []).map((id) => counted.entries[id] as Entry);
   const live = new Set<number>();
   const stack = list.filter((e) => e.openCount > 0 || e.nodelete || e.startup).map((e) => e.id);
   while (stack.length > 0) {
     const id = stack.pop() as number;
     if (live.has(id)) continue;
     live.add(id);
-    for (const d of (entries[id] as Entry).deps) if (!live.has(d)) stack.push(d);
+    for (const d of (counted.entries[id] as Entry).deps) if (!live.has(d)) stack.push(d);
   }
-  return list.filter((e) => !live.has(e.id));
+  const dead = list.filter((e) => !live.has(e.id));
+  if (dead.length > 0) exercise(ctx, 'CLOSE1');
+  const next = produce(counted, (d) => {
+    for (const e of dead) delete d.entries[e.id];
+    d.namespaces[entry.ns] = (d.namespaces[entry.ns] ?? []).filter((id) => !dead.some((e) => e.id === id));
+  });
+  return { state: next, result: { kind: 'ok' }, ...destructors(ctx, state, dead) };
+}
+
+/**
+ * CLOSE3: destructors of the real test entries unloaded, dependents first
+ * (the order reads the state before the call: DT_NEEDED and proxy links,
+ * which the count does not change).
+ */
+function destructors(ctx: SpecContext, state: LoaderState, dead: readonly Entry[]): Pick<Outcome, 'events' | 'order'> {
+  const dying = dead.filter((e) => e.kind === 'real' && objectInfo(ctx, e.object)?.test === true);
+  if (dying.length > 0) exercise(ctx, 'CLOSE3');
+  const events: LifecycleEvent[] = dying.map((e) => ({ event: 'dtor', object: e.object, ns: e.ns }));
+  return { events, order: eventOrder(state, events, dying.map((e) => e.id)) };
 }

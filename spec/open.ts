@@ -1,3 +1,11 @@
+/**
+ * dlopen and dlmopen (glibc: dlfcn/dlopen.c, dlfcn/dlmopen.c, elf/dl-open.c
+ * `_dl_open` and `dl_open_worker_begin`, elf/dl-load.c `_dl_map_object`,
+ * elf/dl-deps.c `_dl_map_object_deps`). The RTLD_SHARED decisions are
+ * spec/shared.ts's.
+ */
+import type { Draft } from 'immer';
+import { produce } from 'immer';
 import type { CallResult, LifecycleEvent } from '../model/observation.ts';
 import {
   DL_NNS,
@@ -7,16 +15,18 @@ import {
   RTLD_BINDING_MASK,
   RTLD_DEEPBIND,
   RTLD_GLOBAL,
+  RTLD_ISOLATE,
   RTLD_LAZY,
   RTLD_NODELETE,
   RTLD_NOLOAD,
   RTLD_SHARED,
 } from '../model/mode.ts';
 import { canonicalHandle, freeNamespaces, type Entry, type LoaderState } from '../model/state.ts';
-import { objectInfo, shares, type SpecContext } from './context.ts';
-import { LoadError, produce, StateChanges } from './draft.ts';
-import { eventOrder } from './graph-order.ts';
+import { exercise, objectInfo, type SpecContext } from './context.ts';
+import { eventOrder } from './event-order.ts';
 import * as msg from './messages.ts';
+import { _dl_new_object, createdSince, findObject, LoadError, type StateDraft } from './object.ts';
+import { _dl_new_proxy, callShares, dependencyShares, globalRefused, noloadProxy, proxyOfDependency, proxyOfNamed, proxyReopened, refuseDemotion } from './shared.ts';
 
 /** The state after a call, what it returned, and the events it caused. */
 export interface Outcome {
@@ -28,13 +38,30 @@ export interface Outcome {
 
 export const unchanged = (state: LoaderState, result: CallResult): Outcome => ({ state, result, events: [], order: [] });
 
-/** dlmopen (dlfcn/dlmopen.c dlmopen_doit): RTLD_GLOBAL is refused outside namespace 0 (MODE2, S12), then _dl_open. */
+/** Mode bits dlmopen passes on (any other is ignored, MODE5): glibc's, and under rtld-shared the series' two. */
+const DLMOPEN_KNOWN = RTLD_BINDING_MASK | RTLD_NOLOAD | RTLD_DEEPBIND | RTLD_GLOBAL | RTLD_NODELETE;
+
+/** dlmopen (dlfcn/dlmopen.c `dlmopen_doit`): MODE2 first, then _dl_open. */
 export function dlmopen(ctx: SpecContext, state: LoaderState, lmid: number, file: string, mode: number, call: number, callerNs: number): Outcome {
-  if (lmid !== LM_ID_BASE && mode & RTLD_GLOBAL) return unchanged(state, { kind: 'null', error: msg.invalidMode() });
-  return dlOpen(ctx, state, file, mode, lmid, call, callerNs);
+  if (lmid !== LM_ID_BASE && mode & RTLD_GLOBAL) return globalOutsideBase(ctx, state);
+  ignoredBits(ctx, mode);
+  return _dl_open(ctx, state, file, mode, lmid, call, callerNs);
 }
 
-/** Mode bits dlopen accepts (dlfcn/dlopen.c dlopen_doit; RTLD_LOCAL is 0, 0x40000000 is __RTLD_SPROF). */
+/** MODE2: RTLD_GLOBAL with any namespace argument but LM_ID_BASE is `invalid mode`, checked before anything else (and S12). */
+function globalOutsideBase(ctx: SpecContext, state: LoaderState): Outcome {
+  exercise(ctx, 'MODE2');
+  globalRefused(ctx);
+  return unchanged(state, { kind: 'null', error: msg.invalidMode() });
+}
+
+/** MODE5: dlmopen checks no mode bit but RTLD_GLOBAL: unknown ones are passed on and ignored. */
+function ignoredBits(ctx: SpecContext, mode: number): void {
+  const known = ctx.profile === 'rtld-shared' ? DLMOPEN_KNOWN | RTLD_SHARED | RTLD_ISOLATE : DLMOPEN_KNOWN;
+  if (mode & ~known) exercise(ctx, 'MODE5');
+}
+
+/** Mode bits dlopen accepts (dlfcn/dlopen.c `dlopen_doit`; RTLD_LOCAL is 0, 0x40000000 is __RTLD_SPROF). */
 const DLOPEN_BITS = RTLD_BINDING_MASK | RTLD_NOLOAD | RTLD_DEEPBIND | RTLD_GLOBAL | RTLD_NODELETE | 0x40000000;
 
 /**
@@ -45,158 +72,214 @@ const DLOPEN_BITS = RTLD_BINDING_MASK | RTLD_NOLOAD | RTLD_DEEPBIND | RTLD_GLOBA
  * dlopen refuses them (CONFORMANCE.md, open questions).
  */
 export function dlopen(ctx: SpecContext, state: LoaderState, file: string, mode: number, call: number, callerNs: number): Outcome {
-  if (dlopenRefusesMode(ctx, mode)) return unchanged(state, { kind: 'null', error: msg.invalidModeParameter() });
-  return dlOpen(ctx, state, file, mode, LM_ID_CALLER, call, callerNs);
+  if (dlopenRefusesMode(ctx, mode)) {
+    exercise(ctx, 'MODE6');
+    return unchanged(state, { kind: 'null', error: msg.invalidModeParameter() });
+  }
+  return _dl_open(ctx, state, file, mode, LM_ID_CALLER, call, callerNs);
 }
 
-/** MODE6: whether dlopen refuses a mode for bits it does not know. */
+/** MODE6: dlopen refuses a mode bit it does not know (unlike dlmopen), before everything else; under both profiles, RTLD_SHARED and RTLD_ISOLATE included. */
 export function dlopenRefusesMode(_ctx: SpecContext, mode: number): boolean {
   return (mode & ~DLOPEN_BITS) !== 0;
 }
 
-/** NS1..NS3: the namespace a call loads into, or the error that refuses it. */
-function targetNamespace(state: LoaderState, lmid: number, file: string, callerNs: number): number | string {
-  if (lmid === LM_ID_NEWLM) return freeNamespaces(state)[0] ?? msg.noMoreNamespaces(file);
-  if (lmid === LM_ID_CALLER) return callerNs;
-  if (lmid === LM_ID_BASE) return 0;
-  // Stryker disable next-line ArrayDeclaration: equivalent mutants, see CONFORMANCE.md
-  if (lmid < 0 || lmid >= DL_NNS || (state.namespaces[lmid] ?? []).length === 0) return msg.invalidTargetNamespace(file);
-  return lmid;
-}
-
-/** _dl_open: mode check (MODE1), namespace choice, then the open worker with full rollback on failure (LOAD4). Unknown mode bits are ignored (MODE5). */
-function dlOpen(ctx: SpecContext, state: LoaderState, file: string, mode: number, lmid: number, call: number, callerNs: number): Outcome {
-  if ((mode & RTLD_BINDING_MASK) === 0) return unchanged(state, { kind: 'null', error: msg.invalidModeForDlopen(file) });
-  const ns = targetNamespace(state, lmid, file, callerNs);
-  if (typeof ns === 'string') return unchanged(state, { kind: 'null', error: ns });
-
-  // The worker plans the call's changes beside the state; a failure drops the plan (LOAD4).
-  const changes = new StateChanges(state);
-  let opened: number | null;
+/**
+ * _dl_open: the binding check (MODE1), the namespace (NS1..NS3), then the
+ * open worker; all of it in one `produce`, whose draft a failure discards.
+ */
+function _dl_open(ctx: SpecContext, state: LoaderState, file: string, mode: number, lmid: number, call: number, callerNs: number): Outcome {
+  let opened: number | null = null;
+  let next: LoaderState;
   try {
-    opened = openWorker(ctx, changes, ns, file, mode);
+    next = produce(state, (draft) => {
+      checkBinding(ctx, file, mode);
+      const ns = targetNamespace(ctx, state, lmid, file, callerNs);
+      opened = dl_open_worker(ctx, draft, ns, file, mode);
+      if (opened !== null) draft.handles[call] = opened;
+    });
   } catch (e) {
-    if (e instanceof LoadError) return unchanged(state, { kind: 'null', error: e.message });
+    if (e instanceof LoadError) return rolledBack(ctx, state, e.message);
     throw e;
   }
   if (opened === null) return unchanged(state, { kind: 'null', error: null }); // MODE3: NOLOAD miss
-  const id = opened; // a const: the recipe below does not see the narrowing of `opened`
-  const next = produce(state, (draft) => {
-    changes.commit(draft);
-    draft.handles = { ...state.handles, [call]: id }; // replaced whole, as commit does (see StateChanges)
-  });
-  const entry = next.entries[id] as Entry;
+  const entry = next.entries[opened] as Entry;
   // Entry ids are never reused: no earlier call returned an entry this call created.
-  const handle = id >= state.nextId ? call : canonicalHandle(next, entry.id);
+  const handle = entry.id >= state.nextId ? call : canonicalHandle(next, entry.id);
   const result: CallResult = { kind: 'handle', handle, ns: entry.ns, object: entry.object, proxy: entry.kind === 'proxy' };
-  return { state: next, result, ...constructorEvents(ctx, next, changes.created) };
+  return { state: next, result, ...constructors(ctx, state, next) };
 }
 
-/** LOAD3: constructors of the real test entries this call created; proxies never construct (S6). */
-function constructorEvents(ctx: SpecContext, state: LoaderState, created: readonly number[]) {
-  const ids = created.filter((id) => {
-    const e = state.entries[id] as Entry;
-    // Stryker disable next-line OptionalChaining: equivalent mutants, see CONFORMANCE.md
-    return e.kind === 'real' && objectInfo(ctx, e.object)?.test === true;
-  });
-  const events: LifecycleEvent[] = ids.map((id) => {
-    const e = state.entries[id] as Entry;
-    return { event: 'ctor', object: e.object, ns: e.ns };
-  });
-  return { events, order: eventOrder(state, events, ids) };
+/** LOAD4: a failed dlopen/dlmopen leaves no trace (the call's draft is dropped). */
+function rolledBack(ctx: SpecContext, state: LoaderState, error: string): Outcome {
+  exercise(ctx, 'LOAD4');
+  return unchanged(state, { kind: 'null', error });
 }
 
-/** The open worker: find or load `file` in `ns`, count the open; the entry's id, or null for an RTLD_NOLOAD miss. */
-function openWorker(ctx: SpecContext, changes: StateChanges, ns: number, file: string, mode: number): number | null {
-  const sharing = shares(ctx, ns, mode, file);
-  const existing = changes.find(ns, file);
-  let entry: Entry | null;
-  if (existing !== undefined) {
-    // S4, S10: a real entry of N is never demoted to a proxy.
-    if (sharing && existing.kind === 'real') throw new LoadError(msg.cannotDemote(file));
-    entry = existing; // LOAD1, S3: same entry again
-  } else if (objectInfo(ctx, file) === undefined) {
-    // LOAD6; MODE3: the file is opened (and matched by identity) before RTLD_NOLOAD is
-    // looked at, so NOLOAD of a missing file is an error, not a quiet NULL.
-    throw new LoadError(msg.cannotOpen(file));
-  } else if (mode & RTLD_NOLOAD) {
-    // MODE3; S11 (open question, position: reference behaviour): NOLOAD|SHARED proxies a loaded master.
-    const master = sharing ? changes.find(0, file) : undefined;
-    entry = master === undefined ? null : changes.proxy(ns, master);
-  } else if (sharing) {
-    // S2, S8: load or find the master in namespace 0, give N a proxy of it.
-    entry = changes.proxy(ns, loadObject(ctx, changes, 0, file, mode));
-  } else {
-    entry = loadObject(ctx, changes, ns, file, mode);
-  }
-  if (entry === null) return null;
-  if (!(mode & RTLD_LAZY)) checkBindNow(ctx, changes); // LOAD5
-  changes.countOpen(entry.id);
-  if (mode & RTLD_NODELETE) changes.pin(entry.id); // MODE4
-  return entry.id;
+/** MODE1: neither RTLD_LAZY nor RTLD_NOW is `invalid mode for dlopen()`; both is accepted and binds lazily. */
+function checkBinding(ctx: SpecContext, file: string, mode: number): void {
+  const binding = mode & RTLD_BINDING_MASK;
+  if (binding === 0 || binding === RTLD_BINDING_MASK) exercise(ctx, 'MODE1');
+  if (binding === 0) throw new LoadError(msg.invalidModeForDlopen(file));
+}
+
+/** The namespace a call loads into (`_dl_open`), or the error that refuses it. */
+function targetNamespace(ctx: SpecContext, state: LoaderState, lmid: number, file: string, callerNs: number): number {
+  if (lmid === LM_ID_NEWLM) return newNamespace(ctx, state, file);
+  if (lmid === LM_ID_CALLER) return callerNs;
+  if (lmid === LM_ID_BASE) return 0;
+  return explicitNamespace(ctx, state, lmid, file);
+}
+
+/** NS1, NS2: LM_ID_NEWLM takes the lowest-numbered empty namespace in 1..15; with none left, `no more namespaces`. */
+function newNamespace(ctx: SpecContext, state: LoaderState, file: string): number {
+  const ns = freeNamespaces(state)[0];
+  exercise(ctx, ns === undefined ? 'NS2' : 'NS1');
+  if (ns === undefined) throw new LoadError(msg.noMoreNamespaces(file));
+  return ns;
+}
+
+/** NS3: an explicit namespace out of 0..15, or empty, is `invalid target namespace`. */
+function explicitNamespace(ctx: SpecContext, state: LoaderState, lmid: number, file: string): number {
+  if (lmid >= 0 && lmid < DL_NNS && (state.namespaces[lmid]?.length ?? 0) > 0) return lmid;
+  exercise(ctx, 'NS3');
+  throw new LoadError(msg.invalidTargetNamespace(file));
+}
+
+/** LOAD3: constructors of the real test entries the call created, dependencies first (proxies never construct, S6). */
+function constructors(ctx: SpecContext, before: LoaderState, next: LoaderState): Pick<Outcome, 'events' | 'order'> {
+  const created = Object.values(next.entries).filter((e) => e.id >= before.nextId);
+  const running = created.filter((e) => e.kind === 'real' && objectInfo(ctx, e.object)?.test === true);
+  if (running.length > 0) exercise(ctx, 'LOAD3');
+  const events: LifecycleEvent[] = running.map((e) => ({ event: 'ctor', object: e.object, ns: e.ns }));
+  return { events, order: eventOrder(next, events, running.map((e) => e.id)) };
 }
 
 /**
- * _dl_map_object + _dl_map_object_deps: find `file` in `ns` or map it, then
- * its DT_NEEDED breadth-first, each once (LOAD2). Dependencies found in the
- * namespace are reused; ld.so is proxied (NS4); a UNIQUE dependency is
- * proxied from namespace 0 (S8) unless the call isolates (S9).
+ * dl_open_worker_begin: find or load `file` in `ns`, count the open; the
+ * entry's id, or null for an RTLD_NOLOAD miss (MODE3).
  */
-function loadObject(ctx: SpecContext, changes: StateChanges, ns: number, file: string, mode: number): Entry {
-  const found = changes.find(ns, file);
+function dl_open_worker(ctx: SpecContext, draft: StateDraft, ns: number, file: string, mode: number): number | null {
+  const firstId = draft.nextId;
+  const sharing = callShares(ctx, ns, mode, file);
+  const existing = findObject(draft, ns, file);
+  let entry: Draft<Entry> | null;
+  if (existing !== undefined) {
+    if (sharing && existing.kind === 'real') refuseDemotion(ctx, file, mode);
+    entry = reopened(ctx, existing, mode);
+  } else if (objectInfo(ctx, file) === undefined) {
+    if (mode & RTLD_NOLOAD) exercise(ctx, 'MODE3');
+    missingFile(ctx, file);
+  } else if (mode & RTLD_NOLOAD) {
+    entry = sharing ? noloadProxy(ctx, draft, ns, findObject(draft, 0, file), mode) : noloadMiss(ctx);
+  } else if (sharing) {
+    entry = proxyOfNamed(ctx, draft, ns, _dl_map_object(ctx, draft, 0, file, mode), mode);
+  } else {
+    entry = _dl_map_object(ctx, draft, ns, file, mode);
+  }
+  if (entry === null) return null;
+  bindNow(ctx, draft, firstId, mode);
+  entry.openCount += 1;
+  if (mode & RTLD_NODELETE) nodelete(ctx, entry);
+  return entry.id;
+}
+
+/** LOAD1, S3: a name the namespace holds is that entry again (and MODE3: RTLD_NOLOAD finds it too). */
+function reopened(ctx: SpecContext, existing: Draft<Entry>, mode: number): Draft<Entry> {
+  if (mode & RTLD_NOLOAD) exercise(ctx, 'MODE3');
+  if (existing.kind === 'proxy') proxyReopened(ctx);
+  else exercise(ctx, 'LOAD1');
+  return existing;
+}
+
+/** MODE3: RTLD_NOLOAD of an existing file the namespace does not hold is a quiet NULL. */
+function noloadMiss(ctx: SpecContext): null {
+  exercise(ctx, 'MODE3');
+  return null;
+}
+
+/**
+ * LOAD6: a file that does not exist, named or needed, is `cannot open shared
+ * object file`; the file is opened before RTLD_NOLOAD is looked at (MODE3).
+ */
+function missingFile(ctx: SpecContext, name: string): never {
+  exercise(ctx, 'LOAD6');
+  throw new LoadError(msg.cannotOpen(name));
+}
+
+/** MODE4: RTLD_NODELETE pins the entry opened, on a first open or a reopen. */
+function nodelete(ctx: SpecContext, entry: Draft<Entry>): void {
+  exercise(ctx, 'MODE4');
+  entry.nodelete = true;
+}
+
+/**
+ * LOAD2: _dl_map_object + _dl_map_object_deps: find `file` in `ns` or map it,
+ * then its DT_NEEDED breadth-first, each once; dependencies the namespace
+ * holds are reused, a UNIQUE one is proxied from namespace 0 (S8).
+ */
+function _dl_map_object(ctx: SpecContext, draft: StateDraft, ns: number, file: string, mode: number): Draft<Entry> {
+  const found = findObject(draft, ns, file);
   if (found !== undefined) return found;
-  const top = mapObject(ctx, changes, ns, file);
-  const queue: Entry[] = [top];
+  const top = mapNew(ctx, draft, ns, file);
+  const queue: Draft<Entry>[] = [top];
   for (let i = 0; i < queue.length; i++) {
-    const e = queue[i] as Entry;
-    // Stryker disable next-line StringLiteral: equivalent mutants, see CONFORMANCE.md
+    const e = queue[i] as Draft<Entry>;
     if (e.kind === 'proxy') continue;
     const deps: number[] = [];
-    // Stryker disable next-line ArrayDeclaration,OptionalChaining: equivalent mutants, see CONFORMANCE.md
     for (const name of objectInfo(ctx, e.object)?.needed ?? []) {
-      let dep = changes.find(ns, name);
-      // S10 for dependencies too: the series' _dl_map_object refuses a UNIQUE
-      // name N holds as a real (RTLD_ISOLATE) copy whenever the call does not
-      // isolate, a DT_NEEDED lookup included (its comment: the UNIQUE-means-
-      // RTLD_SHARED semantics cannot be satisfied). Position: CONFORMANCE.md.
-      if (dep !== undefined && dep.kind === 'real' && shares(ctx, ns, mode & ~RTLD_SHARED, name)) throw new LoadError(msg.cannotDemote(name));
-      if (dep === undefined) {
-        if (shares(ctx, ns, mode & ~RTLD_SHARED, name)) {
-          dep = changes.proxy(ns, loadObject(ctx, changes, 0, name, mode));
-        } else {
-          dep = mapObject(ctx, changes, ns, name);
-          queue.push(dep);
-        }
+      let dep = findObject(draft, ns, name);
+      // S10 for a DT_NEEDED lookup too: the series' _dl_map_object refuses a
+      // UNIQUE name N holds as a real (RTLD_ISOLATE) copy whoever looks it up
+      // (CONFORMANCE.md, open questions).
+      if (dep !== undefined && dep.kind === 'real' && dependencyShares(ctx, ns, mode, name)) refuseDemotion(ctx, name, mode & ~RTLD_SHARED);
+      if (dep === undefined && dependencyShares(ctx, ns, mode, name)) {
+        dep = proxyOfDependency(ctx, draft, ns, _dl_map_object(ctx, draft, 0, name, mode));
+      } else if (dep === undefined) {
+        dep = mapNew(ctx, draft, ns, name);
+        queue.push(dep);
       }
       deps.push(dep.id);
     }
-    changes.setDeps(e.id, deps);
+    e.deps = deps;
   }
   return top;
 }
 
-/** _dl_map_object for a name not in the namespace: a new real entry, or a proxy of ld.so (NS4). */
-function mapObject(ctx: SpecContext, changes: StateChanges, ns: number, name: string): Entry {
+/** A name the namespace does not hold: a new real entry (LOAD2), or ld.so's proxy (NS4); LOAD6 when there is no such file. */
+function mapNew(ctx: SpecContext, draft: StateDraft, ns: number, name: string): Draft<Entry> {
   const info = objectInfo(ctx, name);
-  if (info === undefined) throw new LoadError(msg.cannotOpen(name)); // LOAD6
-  if (info.rtld && ns !== 0) {
-    const rtld = changes.find(0, name);
-    // Stryker disable next-line StringLiteral: equivalent mutants, see CONFORMANCE.md
-    if (rtld === undefined) throw new Error(`internal: ${name} missing from namespace 0`);
-    return changes.proxy(ns, rtld);
-  }
-  const entry = changes.append({ object: name, ns, kind: 'real', master: null });
-  if (info.nodelete) changes.pin(entry.id);
+  if (info === undefined) missingFile(ctx, name);
+  if (info.rtld && ns !== 0) return rtldProxy(ctx, draft, ns, name);
+  exercise(ctx, 'LOAD2');
+  if (ns > 0 && /^libc\.so/.test(name)) privateLibc(ctx);
+  const entry = _dl_new_object(draft, { object: name, ns, kind: 'real', master: null });
+  if (info.nodelete) entry.nodelete = true; // DF_1_NODELETE (MODE4)
   return entry;
 }
 
-/** LOAD5: with RTLD_NOW, relocation of a new object with an undefined symbol fails the whole call. */
-function checkBindNow(ctx: SpecContext, changes: StateChanges): void {
-  for (let i = changes.created.length - 1; i >= 0; i--) {
-    const e = changes.entry(changes.created[i] as number);
-    if (e.kind !== 'real') continue;
-    // Stryker disable next-line OptionalChaining: equivalent mutants, see CONFORMANCE.md
-    const sym = objectInfo(ctx, e.object)?.undefinedSymbol;
-    if (sym !== undefined) throw new LoadError(msg.undefinedSymbol(e.object, sym));
-  }
+/** NS4: ld.so is never loaded twice: a secondary namespace gets a proxy of namespace 0's. */
+function rtldProxy(ctx: SpecContext, draft: StateDraft, ns: number, name: string): Draft<Entry> {
+  exercise(ctx, 'NS4');
+  const rtld = findObject(draft, 0, name);
+  if (rtld === undefined) throw new Error(`internal: ${name} missing from namespace 0`);
+  return _dl_new_proxy(ctx, draft, ns, rtld);
+}
+
+/** NS5: a secondary namespace that needs libc (and does not share it, S8) gets its own copy. */
+function privateLibc(ctx: SpecContext): void {
+  exercise(ctx, 'NS5');
+}
+
+/**
+ * LOAD5: with RTLD_NOW, relocating a new object with an undefined symbol
+ * fails the whole call (the last such object created is named); RTLD_LAZY
+ * defers it.
+ */
+function bindNow(ctx: SpecContext, draft: StateDraft, firstId: number, mode: number): void {
+  const unbound = createdSince(draft, firstId).filter((e) => e.kind === 'real' && objectInfo(ctx, e.object)?.undefinedSymbol !== undefined);
+  const last = unbound[unbound.length - 1];
+  if (last === undefined) return;
+  exercise(ctx, 'LOAD5');
+  if (!(mode & RTLD_LAZY)) throw new LoadError(msg.undefinedSymbol(last.object, objectInfo(ctx, last.object)?.undefinedSymbol as string));
 }

@@ -1,7 +1,9 @@
+/** dlsym (glibc: elf/dl-sym.c, elf/dl-lookup.c). */
 import type { CallResult } from '../model/observation.ts';
 import { realEntry, type Entry, type LoaderState } from '../model/state.ts';
-import { objectInfo, type SpecContext } from './context.ts';
+import { exercise, objectInfo, type SpecContext } from './context.ts';
 import * as msg from './messages.ts';
+import { throughProxy } from './shared.ts';
 
 /**
  * The handle's search list (glibc: l_searchlist): the object, then its
@@ -22,12 +24,16 @@ export function searchList(state: LoaderState, start: Entry): Entry[] {
   return list;
 }
 
-/** dlsym(handle, name): SYM1 first definition in the search list; S7 through a proxy, the master's. */
+/** SYM1, SYM2: dlsym(handle, name) gives the first definition in the handle's search list, else `undefined symbol`. */
 export function dlsym(ctx: SpecContext, state: LoaderState, handle: Entry, symbol: string): CallResult {
+  throughProxy(ctx, handle);
   for (const e of searchList(state, realEntry(state, handle))) {
     const real = realEntry(state, e);
-    // Stryker disable next-line OptionalChaining: equivalent mutants, see CONFORMANCE.md
-    if (objectInfo(ctx, real.object)?.symbols.includes(symbol)) return { kind: 'symbol', ns: real.ns, object: real.object };
+    if (objectInfo(ctx, real.object)?.symbols.includes(symbol)) {
+      exercise(ctx, 'SYM1');
+      return { kind: 'symbol', ns: real.ns, object: real.object };
+    }
   }
-  return { kind: 'null', error: msg.undefinedSymbol(handle.object, symbol) }; // SYM2
+  exercise(ctx, 'SYM2');
+  return { kind: 'null', error: msg.undefinedSymbol(handle.object, symbol) };
 }

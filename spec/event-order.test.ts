@@ -3,33 +3,16 @@ import { describe, expect } from 'vitest';
 import { arbScenario } from '../generators/calls.ts';
 import type { LifecycleEvent } from '../model/observation.ts';
 import type { Entry, LoaderState } from '../model/state.ts';
-import { eventOrder } from './graph-order.ts';
+import { eventOrder, reachable } from './event-order.ts';
 import { PROFILES } from './profile.ts';
 import { runSpec } from './run.ts';
 
 /**
- * eventOrder computes reachability once per call (strongly connected
- * components) and keeps the transitive reduction; its closure must be
- * exactly what the direct definition gives, and no pair it keeps may follow
- * from the others. The reference below is that definition, as the spec first
- * wrote it (a search per event and per dependency, every pair listed).
+ * eventOrder (spec/event-order.ts) is the plain definition, transitively
+ * reduced. Its closure must be what the definition's pairs give when every
+ * pair is listed (written out again below, unreduced), and no pair it keeps
+ * may follow from the others.
  */
-function reachable(state: LoaderState, from: number): Set<number> {
-  const seen = new Set<number>([from]);
-  const stack = [from];
-  while (stack.length > 0) {
-    const e = state.entries[stack.pop() as number];
-    if (e === undefined) continue;
-    const next = e.master === null ? e.deps : [...e.deps, e.master];
-    for (const d of next) {
-      if (!seen.has(d)) {
-        seen.add(d);
-        stack.push(d);
-      }
-    }
-  }
-  return seen;
-}
 
 function referenceOrder(state: LoaderState, events: readonly LifecycleEvent[], ids: readonly number[]): Array<[number, number]> {
   const reach = ids.map((id) => reachable(state, id));

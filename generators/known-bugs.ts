@@ -2,8 +2,8 @@ import type { Call } from '../model/call.ts';
 import { RTLD_GLOBAL } from '../model/mode.ts';
 import { LM_ID_BASE, LM_ID_NEWLM, RTLD_ISOLATE, RTLD_SHARED } from '../model/mode.ts';
 import { entriesOf, findEntry, freeNamespaces, handleEntry, realEntry, type LoaderState } from '../model/state.ts';
-import { libcName, objectInfo, type SpecContext } from './context.ts';
-import { dlopenRefusesMode } from './open.ts';
+import { libcName, objectInfo, type SpecContext } from '../spec/context.ts';
+import { dlopenRefusesMode } from '../spec/open.ts';
 
 /**
  * Loader bugs found by dlmspec: calls on which a real loader crashes where
@@ -31,7 +31,6 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
     summary:
       'dlopen with a mode bit it refuses, called from code in a secondary namespace, crashes (SIGSEGV): the libc copy of that namespace signals "invalid mode parameter" through its own _dl_signal_error, whose catch hook is unset, so fatal_error runs instead of dlerror.',
     triggers: (ctx, state, call) => {
-      // Stryker disable next-line LogicalOperator: equivalent mutants, see CONFORMANCE.md
       if (call.op !== 'dlopen' || call.caller === undefined) return false;
       const caller = handleEntry(state, call.caller);
       return caller !== undefined && realEntry(state, caller).ns > 0 && dlopenRefusesMode(ctx, call.mode);
