@@ -4,7 +4,7 @@
  * of dlmspec itself.
  */
 import { readFileSync } from 'node:fs';
-import { InputError } from '../harness/files.ts';
+import { EnvironmentError, InputError } from '../harness/files.ts';
 import { EXIT, println, type Command, type Io } from './command.ts';
 
 /** The subcommands; each module is loaded only when its command runs (start-up time). */
@@ -61,6 +61,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (e instanceof InputError) {
       println(io.err, `dlmspec: error: ${e.message.replace(/\s*\n\s*/g, ' ')}`);
       return EXIT.usage;
+    }
+    if (e instanceof EnvironmentError) {
+      println(io.err, `dlmspec: environment error: ${e.message.replace(/\s*\n\s*/g, ' ')}`);
+      return EXIT.internal;
     }
     println(io.err, `dlmspec: internal error: ${(e as Error)?.stack ?? String(e)}`);
     return EXIT.internal;

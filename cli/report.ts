@@ -40,6 +40,7 @@ export const reportCommand: Command = {
     const outDir = str(p, 'out') ?? join(inDir, 'report');
     // Everything is read and checked before anything is written.
     const data = await loadReport(inDir);
+    for (const w of data.warnings) println(io.err, `dlmspec: warning: ${w.replace(/\s*\n\s*/g, ' ')}`);
     const files: [string, string][] = [
       ['report.md', renderMarkdown(data)],
       ['report.html', renderHtml(data)],

@@ -15,6 +15,15 @@ export class InputError extends Error {
 }
 
 /**
+ * This machine or the implementation cannot be used at all (a program that
+ * does not start or never completes its handshake, a compiler that fails):
+ * the CLI prints one line and exits 3. Not a verdict about conformance.
+ */
+export class EnvironmentError extends Error {
+  override readonly name = 'EnvironmentError';
+}
+
+/**
  * Writes `text` to `path` atomically: a temporary file in the same directory,
  * fsync, rename over the target, fsync of the directory. Creates the directory.
  */
