@@ -10,7 +10,9 @@ import { validate } from '../harness/validate.ts';
 import { checkSpec, type SpecCheck } from '../harness/spec-check.ts';
 import { shardSeed } from '../harness/shard.ts';
 import { PROFILES } from '../spec/profile.ts';
-import { EXIT, println, type Command } from './command.ts';
+import { checkOutDir } from '../harness/files.ts';
+import { catchInterrupts, cleanCache, SIGNAL_EXIT } from './run-control.ts';
+import { EXIT, EXIT_HELP, println, type Command } from './command.ts';
 import { describeEnvironmentError } from './errors.ts';
 import { formatGraph, formatRuleTable } from './format.ts';
 import { IMPL_HELP, IMPL_OPTIONS, implChoice, openImpl, profileFor } from './impl.ts';
@@ -46,7 +48,7 @@ ${IMPL_HELP}
   --quiet                no progress output
   -h, --help             this help
 
-Exit status: 0 everything conforms, 1 something does not, 2 bad input.
+${EXIT_HELP}
 `;
 
 export const checkCommand: Command = {
@@ -83,6 +85,8 @@ export const checkCommand: Command = {
     const outDir = str(p, 'out') ?? DEFAULT_OUT;
     const quiet = flag(p, 'quiet');
     const progress = progressSink(io.err, { quiet });
+    // Before any work: a bad --out is found now, not after the run.
+    await checkOutDir(outDir);
 
     println(io.out, `dlmspec check (seed ${seed})`);
     // 1. The spec's own invariants.
@@ -105,6 +109,8 @@ export const checkCommand: Command = {
     }
 
     // 2. The implementation.
+    if (choice.kind.kind === 'native') await cleanCache();
+    const interrupts = catchInterrupts((name) => progress.log(`${name}: stopping; the results so far are being written (again to quit at once)`));
     const impl = openImpl(choice);
     let v;
     try {
@@ -116,14 +122,17 @@ export const checkCommand: Command = {
         shard: null,
         maxFindings,
         avoidKnownBugs: !flag(p, 'strict'),
+        signal: interrupts.signal,
         record: { outDir, impl: choice.impl, implOptions: choice.options, baseSeed: seed, progress, label: choice.impl },
       });
     } catch (e) {
       throw describeEnvironmentError(e);
     } finally {
       await impl.close().catch(() => {});
+      interrupts.dispose();
     }
     const implStatus = printValidation(io, v, seed);
+    const stopped = interrupts.received();
 
     // 3. The table and the verdict.
     const columns: { title: string; counts: RuleCounts }[] = [
@@ -140,7 +149,11 @@ export const checkCommand: Command = {
       specOk ? 'the spec keeps its invariants under both profiles' : 'the spec breaks an invariant',
       implStatus === EXIT.ok ? `${choice.impl} conforms to ${v.profile}` : `${choice.impl} diverges from ${v.profile}`,
     ];
-    println(io.out, `verdict: ${ok ? 'CONFORMS' : 'DOES NOT CONFORM'}: ${parts.join('; ')}`);
+    if (stopped === null) println(io.out, `verdict: ${ok ? 'CONFORMS' : 'DOES NOT CONFORM'}: ${parts.join('; ')}`);
+    if (stopped !== null) {
+      println(io.out, `verdict: INTERRUPTED (${stopped}): ${parts.join('; ')} in the sequences that ran`);
+      return SIGNAL_EXIT[stopped];
+    }
     return ok ? EXIT.ok : EXIT.diverges;
   },
 };

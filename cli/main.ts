@@ -1,11 +1,11 @@
 /**
  * The `dlmspec` command: subcommands check, validate, replay, repro, report.
- * Exit status 0: conforms (or done), 1: a divergence, 2: bad input, 3: a bug
+ * Exit status: EXIT_HELP in cli/command.ts, the same for every command. 3: the environment or a bug
  * of dlmspec itself.
  */
 import { readFileSync } from 'node:fs';
 import { EnvironmentError, InputError } from '../harness/files.ts';
-import { EXIT, println, type Command, type Io } from './command.ts';
+import { EXIT, EXIT_HELP, println, type Command, type Io } from './command.ts';
 
 /** The subcommands; each module is loaded only when its command runs (start-up time). */
 export const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Command> }[] = [
@@ -35,7 +35,7 @@ Options:
   -h, --help     this help (\`dlmspec COMMAND --help\` for a command's)
   --version      the version of dlmspec
 
-Exit status: 0 conforms, 1 diverges, 2 bad input.
+${EXIT_HELP}
 `;
 }
 

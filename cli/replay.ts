@@ -7,7 +7,7 @@ import { readCounterexample } from '../harness/counterexample-file.ts';
 import { judge, type Finding } from '../harness/judge.ts';
 import { runSpec } from '../spec/run.ts';
 import { EnvironmentError } from '../harness/files.ts';
-import { EXIT, println, type Command } from './command.ts';
+import { EXIT, EXIT_HELP, println, type Command } from './command.ts';
 import { describeEnvironmentError } from './errors.ts';
 import { formatFinding, formatMarkedSequence } from './format.ts';
 import { IMPL_HELP, IMPL_OPTIONS, implChoice, openImpl } from './impl.ts';
@@ -28,7 +28,7 @@ Options:
 ${IMPL_HELP}
   -h, --help             this help
 
-Exit status: 0 conforms now, 1 still diverges, 2 bad input.
+${EXIT_HELP}
 `;
 
 export const replayCommand: Command = {

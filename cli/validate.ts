@@ -5,7 +5,9 @@ import { progressSink } from '../harness/progress.ts';
 import { formatFindingsTable } from '../harness/findings.ts';
 import { formatShard, parseShard, shardRuns, shardSeed } from '../harness/shard.ts';
 import { validate, type Validation } from '../harness/validate.ts';
-import { EXIT, println, type Command, type Io } from './command.ts';
+import { checkOutDir } from '../harness/files.ts';
+import { catchInterrupts, cleanCache, SIGNAL_EXIT } from './run-control.ts';
+import { EXIT, EXIT_HELP, println, type Command, type Io } from './command.ts';
 import { formatFinding, formatGraph, formatMarkedSequence } from './format.ts';
 import { IMPL_HELP, IMPL_OPTIONS, implChoice, openImpl, profileFor } from './impl.ts';
 import { flag, freshSeed, int, parse, profile as profileOption, seed as seedOption, str } from './options.ts';
@@ -42,7 +44,7 @@ ${IMPL_HELP}
   --quiet                no progress output
   -h, --help             this help
 
-Exit status: 0 conforms, 1 diverges (counterexample saved), 2 bad input.
+${EXIT_HELP}
 `;
 
 export const validateCommand: Command = {
@@ -84,6 +86,10 @@ export const validateCommand: Command = {
     const outDir = str(p, 'out') ?? DEFAULT_OUT;
     const quiet = flag(p, 'quiet');
 
+    const progress = progressSink(io.err, { quiet });
+    await checkOutDir(outDir);
+    if (choice.kind.kind === 'native') await cleanCache();
+    const interrupts = catchInterrupts((name) => progress.log(`${name}: stopping; the results so far are being written (again to quit at once)`));
     const impl = openImpl(choice);
     let r: Validation;
     try {
@@ -96,14 +102,18 @@ export const validateCommand: Command = {
         ...(maxCalls !== undefined ? { maxCalls } : {}),
         maxFindings,
         avoidKnownBugs: !flag(p, 'strict'),
-        record: { outDir, impl: choice.impl, implOptions: choice.options, baseSeed: seed, progress: progressSink(io.err, { quiet }), label: choice.impl },
+        signal: interrupts.signal,
+        record: { outDir, impl: choice.impl, implOptions: choice.options, baseSeed: seed, progress, label: choice.impl },
       });
     } catch (e) {
       throw describeEnvironmentError(e);
     } finally {
       await impl.close().catch(() => {});
+      interrupts.dispose();
     }
-    return printValidation(io, r, seed);
+    const status = printValidation(io, r, seed);
+    const stopped = interrupts.received();
+    return stopped !== null ? SIGNAL_EXIT[stopped] : status;
   },
 };
 
