@@ -4,15 +4,33 @@
  * an event in the same stream, after the last line it wrote, so a reader sees
  * every line a program wrote before it died. Its stderr is kept (the tail)
  * for reports.
+ *
+ * The program runs in a process group of its own: a kill (timeout, end of
+ * the run, an interrupt of dlmspec) reaches every process it started, and a
+ * Ctrl-C at the terminal reaches dlmspec only, which then ends the group.
+ * A line longer than MAX_LINE or more than MAX_OUTPUT bytes since the last
+ * request is an `overflow` event and the program is killed: memory stays
+ * bounded whatever it writes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
 export type LineEvent =
   | { readonly kind: 'line'; readonly line: string }
   | { readonly kind: 'exit'; readonly code: number | null; readonly signal: string | null }
-  | { readonly kind: 'timeout' };
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'overflow'; readonly detail: string };
 
 const STDERR_TAIL = 4096;
+export const MAX_LINE = 1 << 20;
+export const MAX_OUTPUT = 64 << 20;
+
+/** Every program group still running, so that an exit of dlmspec can end them. */
+const LIVE = new Set<LineProcess>();
+
+/** Kills every program group this process started and has not yet seen end (for signal handlers). */
+export function killAllGroups(): void {
+  for (const p of LIVE) p.kill();
+}
 
 export interface Command {
   readonly file: string;
@@ -28,18 +46,27 @@ export class LineProcess {
   private exit: { code: number | null; signal: string | null } | undefined;
   private wake: (() => void) | undefined;
   private stderr = '';
+  private overflow: string | undefined;
+  /** Bytes read since the last request. */
+  private output = 0;
 
   constructor(readonly command: Command) {
     this.child = spawn(command.file, [...command.args], {
       env: command.env ?? process.env,
       cwd: command.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
     });
+    LIVE.add(this);
     this.child.stdout!.setEncoding('utf8');
     this.child.stdout!.on('data', (chunk: string) => {
+      if (this.overflow !== undefined) return;
+      this.output += chunk.length;
       const parts = (this.partial + chunk).split('\n');
       this.partial = parts.pop()!;
       for (const p of parts) this.lines.push(p);
+      if (this.partial.length > MAX_LINE || parts.some((p) => p.length > MAX_LINE)) this.overflowed(`wrote a line longer than ${MAX_LINE} bytes`);
+      else if (this.output > MAX_OUTPUT) this.overflowed(`wrote more than ${MAX_OUTPUT} bytes for one request`);
       this.notify();
     });
     this.child.stderr!.setEncoding('utf8');
@@ -51,11 +78,16 @@ export class LineProcess {
     // 'close' comes after stdout has been read to its end.
     this.child.on('close', (code, signal) => {
       this.exit = { code, signal };
+      // Whatever it started and left behind goes with it.
+      this.killGroup();
+      LIVE.delete(this);
       this.notify();
     });
     this.child.on('error', (e) => {
       this.stderr += `\n${e.message}`;
+      this.startError ??= (e as NodeJS.ErrnoException).code ?? e.message;
       this.exit ??= { code: null, signal: null };
+      LIVE.delete(this);
       this.notify();
     });
   }
@@ -63,6 +95,16 @@ export class LineProcess {
   /** The program's process id (for diagnostics such as CPU accounting). */
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /** Why the program could not be started at all (spawn's error code), if so. */
+  startError: string | undefined;
+
+  private overflowed(detail: string): void {
+    this.overflow = detail;
+    this.lines.length = 0;
+    this.partial = '';
+    this.kill();
   }
 
   get exited(): boolean {
@@ -75,6 +117,7 @@ export class LineProcess {
   }
 
   send(text: string): void {
+    this.output = 0;
     if (!this.exit && this.child.stdin!.writable) this.child.stdin!.write(text);
   }
 
@@ -82,6 +125,7 @@ export class LineProcess {
   async next(ms: number): Promise<LineEvent> {
     const deadline = Date.now() + ms;
     for (;;) {
+      if (this.overflow !== undefined) return { kind: 'overflow', detail: this.overflow };
       const line = this.lines.shift();
       if (line !== undefined) return { kind: 'line', line };
       if (this.exit) return { kind: 'exit', ...this.exit };
@@ -113,7 +157,23 @@ export class LineProcess {
     }
   }
 
+  /** Kills the program and every process of its group. */
   kill(): void {
+    this.killGroup();
     if (!this.exit) this.child.kill('SIGKILL');
+  }
+
+  private groupKilled = false;
+
+  private killGroup(): void {
+    const pid = this.child.pid;
+    // Once: after the group is gone its id may name another one.
+    if (pid === undefined || this.groupKilled) return;
+    this.groupKilled = this.exit !== undefined;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // The group is gone already.
+    }
   }
 }

@@ -42,6 +42,14 @@ for await (const line of createInterface({ input: process.stdin })) {
     case 'other-id': out(obs('r7', 0)); break;
     case 'refuse': out({ type: 'error', id, message: 'cannot do that' }); break;
     case 'early-done': out({ type: 'done', id, status: 'ok' }); break;
+    case 'endless-line': { const chunk = 'x'.repeat(1 << 16); const more = () => process.stdout.write(chunk, more); more(); break; }
+    case 'flood': { const line = JSON.stringify(obs('r9', 0)) + '\\n'; const more = () => process.stdout.write(line.repeat(1000), more); more(); break; }
+    case 'orphans': {
+      const { spawn } = await import('node:child_process');
+      const pids = [1, 2, 3].map(() => spawn('sleep', ['59.125'], { stdio: 'ignore' }).pid);
+      process.stderr.write('children ' + pids.join(' ') + '\\n');
+      break;
+    }
     case 'self-crash': out(obs(id, 0)); out({ type: 'done', id, status: 'crash', signal: 'SIGBUS', exitCode: null, detail: 'child died' }); break;
   }
 }
@@ -107,6 +115,28 @@ describe('misbehaviour becomes an outcome, and the next run gets a fresh program
     expect(out).toMatchObject(expected);
     expect(out.observations).toHaveLength(observed);
     expect((await p.run(graph, calls)).status).toBe('ok');
+  });
+
+  test('an endless line: a protocol error naming the cap, memory bounded, the program killed', async () => {
+    const p = impl('endless-line', 20_000);
+    const out = await p.run(graph, calls);
+    expect(out).toMatchObject({ status: 'protocol-error', detail: expect.stringMatching(/wrote a line longer than 1048576 bytes/) });
+    expect((await p.run(graph, calls)).status).toBe('ok');
+  });
+
+  test('endless output in short lines: a protocol error (a reply for another run stops it first, or the output cap)', async () => {
+    const out = await impl('flood', 20_000).run(graph, calls);
+    expect(out.status).toBe('protocol-error');
+  });
+
+  test('a timeout kills the whole process group: no child the program started is left running', async () => {
+    const p = impl('orphans', 500);
+    const out = await p.run(graph, calls);
+    expect(out.status).toBe('timeout');
+    await new Promise((r) => setTimeout(r, 200));
+    const { execFileSync } = await import('node:child_process');
+    const left = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n').filter((l) => /sleep 59\.125$/.test(l.trim()));
+    expect(left).toEqual([]);
   });
 
   test('a program that never says hello: hello() rejects, run() reports a crash', async () => {

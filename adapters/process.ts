@@ -70,7 +70,8 @@ export class ProcessImplementation implements Implementation {
         hello: () => JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION }) + '\n',
         bye: () => JSON.stringify({ type: 'bye' }) + '\n',
       },
-      { helloTimeoutMs: options.helloTimeoutMs ?? 30_000 },
+      // --timeout governs the handshake too.
+      { helloTimeoutMs: options.helloTimeoutMs ?? this.timeoutMs },
     );
   }
 

@@ -78,7 +78,14 @@ export class ProtocolClient {
         }
       }
       this.discard();
-      const why = ev.kind === 'timeout' ? `no hello reply within ${this.options.helloTimeoutMs} ms` : `exited (${exitText(ev)})`;
+      const why =
+        ev.kind === 'timeout'
+          ? `no hello reply within ${this.options.helloTimeoutMs} ms`
+          : ev.kind === 'overflow'
+            ? ev.detail
+            : proc.startError !== undefined
+              ? `cannot be started (${proc.startError})`
+              : `exited (${exitText(ev)})`;
       throw new Error(`${this.label}: ${why}${stderrText(proc)}`);
     }
   }
@@ -114,6 +121,7 @@ export class ProtocolClient {
           this.discard();
           return { status: 'timeout', observations, detail: `${this.label}: no reply within ${guardMs} ms ${progress()}` };
         }
+        if (ev.kind === 'overflow') return protocolError(`${ev.detail} ${progress()}`, true);
         if (ev.kind === 'exit') {
           this.proc = undefined;
           return {

@@ -60,21 +60,19 @@ export function parseImpl(text: string): ImplKind {
   throw new InputError(`--impl ${JSON.stringify(text)}: unknown implementation (expected native, spec:glibc, spec:rtld-shared or cmd:PROGRAM)`);
 }
 
-/** The implementation options of the command line; `fallback` supplies what they leave out (replay: the file's). */
-export function implChoice(p: Parsed, fallback?: { impl: string; options?: ImplOptions }): ImplChoice {
-  const text = str(p, 'impl') ?? fallback?.impl ?? 'native';
+/** The implementation options of the command line, and only those: nothing read from a file ever chooses what runs. */
+export function implChoice(p: Parsed): ImplChoice {
+  const text = str(p, 'impl') ?? 'native';
   const kind = parseImpl(text);
-  const given = str(p, 'impl') !== undefined;
-  const base: ImplOptions = given ? {} : (fallback?.options ?? {});
-  const env: Record<string, string> = { ...(base.env ?? {}) };
+  const env: Record<string, string> = {};
   for (const kv of list(p, 'env')) {
     const eq = kv.indexOf('=');
     if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(kv.slice(0, eq))) throw new InputError(`--env ${JSON.stringify(kv)}: expected NAME=VALUE`);
     env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
-  const rtld = str(p, 'rtld') ?? base.rtld;
-  const libraryPath = str(p, 'library-path') ?? base.libraryPath;
-  const timeoutMs = int(p, 'timeout', { min: 1, max: 24 * 3600 * 1000 }) ?? base.timeoutMs;
+  const rtld = str(p, 'rtld');
+  const libraryPath = str(p, 'library-path');
+  const timeoutMs = int(p, 'timeout', { min: 1, max: 24 * 3600 * 1000 });
   const options: ImplOptions = {
     ...(rtld !== undefined ? { rtld } : {}),
     ...(libraryPath !== undefined ? { libraryPath } : {}),

@@ -1,11 +1,11 @@
 /**
  * The `dlmspec` command: subcommands check, validate, replay, run, convert, repro, rules, dsos, report.
- * Exit status 0: conforms (or done), 1: a divergence, 2: bad input, 3: a bug
+ * Exit status: EXIT_HELP in cli/command.ts, the same for every command. 3: the environment or a bug
  * of dlmspec itself.
  */
 import { readFileSync } from 'node:fs';
-import { InputError } from '../harness/files.ts';
-import { EXIT, println, type Command, type Io } from './command.ts';
+import { EnvironmentError, InputError } from '../harness/files.ts';
+import { EXIT, EXIT_HELP, println, type Command, type Io } from './command.ts';
 
 /** The subcommands; each module is loaded only when its command runs (start-up time). */
 export const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Command> }[] = [
@@ -39,7 +39,7 @@ Options:
   -h, --help     this help (\`dlmspec COMMAND --help\` for a command's)
   --version      the version of dlmspec
 
-Exit status: 0 conforms, 1 diverges, 2 bad input.
+${EXIT_HELP}
 `;
 }
 
@@ -65,6 +65,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (e instanceof InputError) {
       println(io.err, `dlmspec: error: ${e.message.replace(/\s*\n\s*/g, ' ')}`);
       return EXIT.usage;
+    }
+    if (e instanceof EnvironmentError) {
+      println(io.err, `dlmspec: environment error: ${e.message.replace(/\s*\n\s*/g, ' ')}`);
+      return EXIT.internal;
     }
     println(io.err, `dlmspec: internal error: ${(e as Error)?.stack ?? String(e)}`);
     return EXIT.internal;

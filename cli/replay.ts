@@ -6,7 +6,8 @@ import { SPEC_VERSION } from '../harness/counterexample.ts';
 import { readCounterexample } from '../harness/counterexample-file.ts';
 import { judge, type Finding } from '../harness/judge.ts';
 import { runSpec } from '../spec/run.ts';
-import { EXIT, println, type Command } from './command.ts';
+import { EnvironmentError } from '../harness/files.ts';
+import { EXIT, EXIT_HELP, println, type Command } from './command.ts';
 import { describeEnvironmentError } from './errors.ts';
 import { formatFinding, formatMarkedSequence } from './format.ts';
 import { IMPL_HELP, IMPL_OPTIONS, implChoice, openImpl } from './impl.ts';
@@ -18,14 +19,16 @@ const help = `Usage: dlmspec replay FILE [--impl IMPL] [options]
 Run a counterexample's DSO graph and calls again and judge every observation
 by the spec, under the profile and with the start-up objects recorded in FILE.
 
-The implementation defaults to the one the counterexample was found on when
-that was native or cmd:... (with its recorded options), else native.
+A counterexample file is data: the program, loader, library path and
+environment it records are never used. The implementation is the one given
+here (default: native, this machine's loader, with no options); to replay on
+what the file was found on, name it again with --impl, --rtld, --env...
 
 Options:
 ${IMPL_HELP}
   -h, --help             this help
 
-Exit status: 0 conforms now, 1 still diverges, 2 bad input.
+${EXIT_HELP}
 `;
 
 export const replayCommand: Command = {
@@ -43,8 +46,11 @@ export const replayCommand: Command = {
     if (c.specVersion !== SPEC_VERSION) {
       println(io.err, `dlmspec: warning: ${file} was judged by spec version ${c.specVersion}; this is version ${SPEC_VERSION}`);
     }
-    const foundOn = c.impl === 'native' || c.impl.startsWith('cmd:') ? { impl: c.impl, ...(c.implOptions ? { options: c.implOptions } : {}) } : { impl: 'native' };
-    const choice = implChoice(p, foundOn);
+    const choice = implChoice(p);
+    const recorded = JSON.stringify([c.impl, c.implOptions ?? {}]);
+    if (recorded !== JSON.stringify([choice.impl, choice.options])) {
+      println(io.err, `dlmspec: note: ${file} was found on ${JSON.stringify(c.impl)}${c.implOptions ? ' with options' : ''}; replaying on ${choice.impl} as the command line says (a file never chooses what runs)`);
+    }
     const impl = openImpl(choice);
     println(io.out, `replaying ${file} on ${choice.impl} under ${c.profile} (${c.calls.length} calls)`);
     let finding: Finding | null;
@@ -54,8 +60,7 @@ export const replayCommand: Command = {
         info = await impl.hello();
       } catch (e) {
         if ((e as Error).name === 'BuildError') throw e;
-        finding = { step: 0, kind: 'crash', aspect: null, message: `handshake failed: ${(e as Error).message}`, call: null, expected: null, observed: null };
-        return report(finding);
+        throw new EnvironmentError(`cannot replay on ${choice.impl}: its handshake failed: ${(e as Error).message.split('\n')[0]}`);
       }
       if (JSON.stringify(info.initial) !== JSON.stringify(c.system.initial)) {
         println(io.err, `dlmspec: warning: ${choice.impl}'s start-up objects differ from the file's; judging with the file's`);

@@ -1,11 +1,11 @@
 /** `dlmspec report`: Markdown, HTML and JUnit XML from a directory of validation results. */
 import { join } from 'node:path';
-import { writeFileAtomic } from '../harness/files.ts';
+import { checkOutDir, writeFileAtomic } from '../harness/files.ts';
 import { renderHtml } from '../report/html.ts';
 import { renderJunit } from '../report/junit.ts';
 import { loadReport } from '../report/load.ts';
 import { renderMarkdown } from '../report/markdown.ts';
-import { EXIT, println, type Command } from './command.ts';
+import { EXIT, EXIT_HELP, println, type Command } from './command.ts';
 import { flag, parse, str } from './options.ts';
 import { DEFAULT_OUT, displayPath } from './validate.ts';
 
@@ -23,7 +23,7 @@ Options:
   --out DIR              where to write the report (default: DIR/report)
   -h, --help             this help
 
-Exit status: 0 written (whatever the verdicts), 2 bad input.
+${EXIT_HELP}
 `;
 
 export const reportCommand: Command = {
@@ -38,8 +38,10 @@ export const reportCommand: Command = {
     }
     const inDir = str(p, 'in') ?? DEFAULT_OUT;
     const outDir = str(p, 'out') ?? join(inDir, 'report');
+    await checkOutDir(outDir);
     // Everything is read and checked before anything is written.
     const data = await loadReport(inDir);
+    for (const w of data.warnings) println(io.err, `dlmspec: warning: ${w.replace(/\s*\n\s*/g, ' ')}`);
     const files: [string, string][] = [
       ['report.md', renderMarkdown(data)],
       ['report.html', renderHtml(data)],

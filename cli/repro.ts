@@ -2,9 +2,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { readCounterexample } from '../harness/counterexample-file.ts';
-import { InputError, writeFileAtomic } from '../harness/files.ts';
+import { checkOutDir, InputError, writeFileAtomic } from '../harness/files.ts';
 import { MARKER, reproFiles } from '../repro/generate.ts';
-import { EXIT, println, type Command } from './command.ts';
+import { EXIT, EXIT_HELP, println, type Command } from './command.ts';
 import { flag, parse, str } from './options.ts';
 
 const help = `Usage: dlmspec repro FILE --out DIR
@@ -22,7 +22,7 @@ Options:
   --out DIR              where to write the reproducer (required)
   -h, --help             this help
 
-Exit status: 0 written, 2 bad input.
+${EXIT_HELP}
 `;
 
 export const reproCommand: Command = {
@@ -38,9 +38,9 @@ export const reproCommand: Command = {
     const out = str(p, 'out');
     if (out === undefined) throw new InputError('repro: --out DIR is required');
     const file = p.positionals[0]!;
+    await checkReproDir(out);
     const c = await readCounterexample(file);
     if (c.calls.length === 0) throw new InputError(`${file}: the finding happened before any call (${c.finding.message}); there is nothing to reproduce`);
-    await checkOutDir(out);
     const files = reproFiles(c);
     for (const [name, text] of files) await writeFileAtomic(join(out, name), text);
     const shown = relative(process.cwd(), out) || '.';
@@ -51,7 +51,8 @@ export const reproCommand: Command = {
   },
 };
 
-async function checkOutDir(dir: string): Promise<void> {
+async function checkReproDir(dir: string): Promise<void> {
+  await checkOutDir(dir);
   let entries: string[];
   try {
     const s = await stat(dir);

@@ -108,31 +108,35 @@ describe('determinism and shards', () => {
   });
 });
 
-describe('implementations that misbehave are findings', () => {
+describe('implementations that misbehave', () => {
   const cmd = (mode: string) => `cmd:${FAKE_IMPL} ${mode}`;
 
-  test('a crash, a hang and a failed handshake: exit 1, the finding saved', async () => {
+  test('a crash and a hang: exit 1, the finding saved; a failed handshake: exit 3, nothing saved', async () => {
     const dir = await tempDir();
+    const helloDir = await tempDir();
     const [crash, hang, hello] = await Promise.all([
       // One short sequence each: every shrinking step restarts the program.
       runBin(['validate', '--impl', cmd('crash'), '--profile', 'glibc', '--runs', '1', '--max-calls', '1', '--seed', '1', '--out', dir, '--quiet']),
       runBin(['validate', '--impl', cmd('hang'), '--profile', 'glibc', '--runs', '1', '--max-calls', '1', '--seed', '1', '--timeout', '200', '--out', dir, '--quiet']),
-      runBin(['validate', '--impl', cmd('hello-crash'), '--profile', 'glibc', '--runs', '1', '--seed', '1', '--out', dir, '--quiet']),
+      runBin(['validate', '--impl', cmd('hello-crash'), '--profile', 'glibc', '--runs', '1', '--seed', '1', '--out', helloDir, '--quiet']),
     ]);
     const saved = readdirSync(dir)
       .filter((f) => f.endsWith('.counterexample.json'))
       .map((f) => read<CounterexampleFile>(join(dir, f)));
-    expect(saved).toHaveLength(3);
+    expect(saved).toHaveLength(2);
     for (const c of saved) expect(checkCounterexample(c)).toBeNull();
     const kinds = saved.map((c) => c.finding.kind).sort();
-    expect(kinds).toEqual(['crash', 'crash', 'timeout']);
-    for (const r of [crash, hang, hello]) {
+    expect(kinds).toEqual(['crash', 'timeout']);
+    for (const r of [crash, hang]) {
       expect(r.code, r.stdout + r.stderr).toBe(1);
       expect(r.stderr).toBe('');
     }
     expect(crash.stdout).toMatch(/^FAIL cmd:.* under glibc: crash at call 0/);
     expect(hang.stdout).toMatch(/^FAIL cmd:.* under glibc: timeout at call 0/);
-    expect(hello.stdout).toMatch(/handshake failed/);
+    // An implementation that cannot be talked to cannot be judged: not "diverges".
+    expect(hello.code).toBe(3);
+    expect(hello.stderr).toMatch(/^dlmspec: environment error: cannot validate cmd:.*handshake failed.*\n$/);
+    expect(readdirSync(helloDir)).toEqual([]);
   });
 
   test('an interrupted run keeps its unshrunk counterexample', async () => {
@@ -156,5 +160,38 @@ describe('implementations that misbehave are findings', () => {
     expect(c.shrunk).toBe(false);
     expect(c.path).toBeNull();
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+});
+
+describe('past the first finding, over the protocol', () => {
+  test('--max-findings: several distinct findings, a table, one file each that replays to its own finding; report lists them all', async () => {
+    const dir = await tempDir();
+    // The unmutated glibc spec served over PROTOCOL.md (mutants/server.ts), judged under rtld-shared.
+    const impl = 'cmd:node --import tsx mutants/server.ts --mutant none --profile glibc';
+    const r = await runBin(['validate', '--impl', impl, '--profile', 'rtld-shared', '--runs', '300', '--seed', '7', '--max-findings', '4', '--out', dir, '--quiet']);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^Distinct findings \(4; /m);
+    expect(r.stdout).toMatch(/^ +# +rules +finding +calls +seen +file$/m);
+    const resultsName = readdirSync(dir).find((f) => f.endsWith('.results.json'))!;
+    const results = read<{ findings: { counterexample: string; rules: string[]; occurrences: number }[]; options: { maxFindings: number } }>(join(dir, resultsName));
+    expect(schemaError('results', results)).toBeNull();
+    expect(results.options.maxFindings).toBe(4);
+    expect(results.findings).toHaveLength(4);
+    const files = results.findings.map((f) => f.counterexample);
+    expect(new Set(files).size).toBe(4);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.counterexample.json')).sort()).toEqual([...files].sort());
+    for (const f of files) expect(r.stdout).toContain(join(dir, f));
+    const replays = await Promise.all(files.map((f) => runBin(['replay', join(dir, f), '--impl', 'spec:glibc'])));
+    for (const x of replays) {
+      expect(x.code, x.stdout + x.stderr).toBe(1);
+      expect(x.stdout).toContain('DIVERGES: the recorded finding still holds');
+    }
+    const rep = await runBin(['report', '--in', dir, '--out', join(dir, 'report')]);
+    expect(rep.code, rep.stderr).toBe(0);
+    const junit = readFileSync(join(dir, 'report', 'junit.xml'), 'utf8');
+    // One JUnit failure per distinct finding.
+    expect(junit).toMatch(/<testsuites name="dlmspec" tests="\d+" failures="4"/);
+    const md = readFileSync(join(dir, 'report', 'report.md'), 'utf8');
+    for (const f of files) expect(md).toContain(f);
   });
 });

@@ -2,9 +2,12 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { InputError } from '../harness/files.ts';
 import { progressSink } from '../harness/progress.ts';
-import { runValidation, type RunValidationResult } from '../harness/run-validation.ts';
-import { formatShard, parseShard } from '../harness/shard.ts';
-import { EXIT, println, type Command, type Io } from './command.ts';
+import { formatFindingsTable } from '../harness/findings.ts';
+import { formatShard, parseShard, shardRuns, shardSeed } from '../harness/shard.ts';
+import { validate, type Validation } from '../harness/validate.ts';
+import { checkOutDir } from '../harness/files.ts';
+import { catchInterrupts, cleanCache, SIGNAL_EXIT } from './run-control.ts';
+import { EXIT, EXIT_HELP, println, type Command, type Io } from './command.ts';
 import { formatFinding, formatGraph, formatMarkedSequence } from './format.ts';
 import { IMPL_HELP, IMPL_OPTIONS, implChoice, openImpl, profileFor } from './impl.ts';
 import { flag, freshSeed, int, parse, profile as profileOption, seed as seedOption, str } from './options.ts';
@@ -17,9 +20,12 @@ const help = `Usage: dlmspec validate [--impl IMPL] [--profile P] [--runs N] [--
 
 Validate one implementation against the dlmspec specification: random DSO
 graphs and dlopen/dlmopen/dlclose/dlsym/dlinfo sequences, every observation
-judged by the spec. The first divergence is saved at once, shrunk by
-fast-check, and saved again; a results file for \`dlmspec report\` is written
-next to it. The same seed gives the same sequences.
+judged by the spec. A divergence is saved at once, shrunk by fast-check, and
+saved again; with --max-findings N the search goes on until N distinct
+findings (kind, aspect, operation and the failing step's rules), each in its
+own file; repeats are counted, not saved again. A results file for
+\`dlmspec report\` is written next to them. The same seed and options give
+the same sequences and findings.
 
 Options:
 ${IMPL_HELP}
@@ -31,13 +37,14 @@ ${IMPL_HELP}
                          needs --seed
   --max-calls N          generated calls per sequence at most (default 12; some sequences
                          first fill the namespaces with up to 16 dlmopen calls)
+  --max-findings N       stop after N distinct findings (default 1)
   --out DIR              directory for counterexample and results files (default ${DEFAULT_OUT}/)
   --strict               also generate calls that trigger known loader bugs (spec/known-bugs.ts,
                          CONFORMANCE.md); by default they are left out so the search goes on
   --quiet                no progress output
   -h, --help             this help
 
-Exit status: 0 conforms, 1 diverges (counterexample saved), 2 bad input.
+${EXIT_HELP}
 `;
 
 export const validateCommand: Command = {
@@ -55,6 +62,7 @@ export const validateCommand: Command = {
         seed: { type: 'string' },
         shard: { type: 'string' },
         'max-calls': { type: 'string' },
+        'max-findings': { type: 'string' },
         out: { type: 'string' },
         quiet: { type: 'boolean' },
         strict: { type: 'boolean' },
@@ -69,6 +77,7 @@ export const validateCommand: Command = {
     const wanted = profileOption(p) ?? (choice.kind.kind === 'spec' ? choice.kind.profile : null);
     const runs = int(p, 'runs', { min: 1, max: 10_000_000 }) ?? DEFAULT_RUNS;
     const maxCalls = int(p, 'max-calls', { min: 1, max: 1000 });
+    const maxFindings = int(p, 'max-findings', { min: 1, max: 10_000 }) ?? 1;
     const shardText = str(p, 'shard');
     const shard = shardText === undefined ? null : parseShard(shardText);
     const given = seedOption(p);
@@ -77,47 +86,55 @@ export const validateCommand: Command = {
     const outDir = str(p, 'out') ?? DEFAULT_OUT;
     const quiet = flag(p, 'quiet');
 
+    const progress = progressSink(io.err, { quiet });
+    await checkOutDir(outDir);
+    if (choice.kind.kind === 'native') await cleanCache();
+    const interrupts = catchInterrupts((name) => progress.log(`${name}: stopping; the results so far are being written (again to quit at once)`));
     const impl = openImpl(choice);
-    let r: RunValidationResult;
+    let r: Validation;
     try {
-      r = await runValidation(impl, {
-        impl: choice.impl,
-        implOptions: choice.options,
+      r = await validate(impl, {
         profile: wanted,
         chooseProfile: (info) => profileFor(info.system),
-        runs,
-        seed,
+        runs: shardRuns(runs, shard),
+        seed: shardSeed(seed, shard),
         shard,
-        outDir,
         ...(maxCalls !== undefined ? { maxCalls } : {}),
+        maxFindings,
         avoidKnownBugs: !flag(p, 'strict'),
-        progress: progressSink(io.err, { quiet }),
-        label: choice.impl,
+        signal: interrupts.signal,
+        record: { outDir, impl: choice.impl, implOptions: choice.options, baseSeed: seed, progress, label: choice.impl },
       });
     } catch (e) {
       throw describeEnvironmentError(e);
     } finally {
       await impl.close().catch(() => {});
+      interrupts.dispose();
     }
-    return printValidation(io, r, seed);
+    const status = printValidation(io, r, seed);
+    const stopped = interrupts.received();
+    return stopped !== null ? SIGNAL_EXIT[stopped] : status;
   },
 };
 
 /** The verdict of one validation as the terminal shows it; returns the exit status. */
-export function printValidation(io: Io, r: RunValidationResult, baseSeed: number): number {
-  const { results } = r;
+export function printValidation(io: Io, r: Validation, baseSeed: number): number {
+  const results = r.results!;
   const shard = results.shard !== null && results.shard.count > 1 ? `, shard ${formatShard(results.shard)} (seed ${results.seed})` : '';
   const where = displayPath;
   const who = `${results.impl} under ${results.profile}`;
+  const stopped = r.interrupted ? `INTERRUPTED after ${results.completed} of ${results.runs} sequences; ` : '';
   if (r.counterexample === null) {
-    println(io.out, `PASS ${who}: ${results.completed} sequences conform (seed ${baseSeed}${shard}, ${(results.elapsedMs / 1000).toFixed(1)} s)`);
+    println(io.out, `${r.interrupted ? 'INTERRUPTED' : 'PASS'} ${who}: ${results.completed} sequences conform (${r.interrupted ? `of ${results.runs}, ` : ''}seed ${baseSeed}${shard}, ${(results.elapsedMs / 1000).toFixed(1)} s)`);
     if (results.knownBugsAvoided && !results.impl.startsWith('spec:')) println(io.out, 'note: calls that trigger known loader bugs were left out; --strict includes them');
-    println(io.out, `results: ${where(r.resultsPath)}`);
+    println(io.out, `results: ${where(r.resultsPath!)}`);
     return EXIT.ok;
   }
-  const c = r.counterexample;
+  const first = r.findings[0]!;
+  const c = first.counterexample;
   const f = c.finding;
-  println(io.out, `FAIL ${who}: ${f.kind} at call ${f.step} (seed ${baseSeed}${shard}; found after ${results.completed} sequences, shrunk in ${results.executions - results.completed} more runs)`);
+  const more = r.findings.length > 1 ? `; ${r.findings.length} distinct findings` : '';
+  println(io.out, `FAIL ${who}: ${f.kind} at call ${f.step} (${stopped}seed ${baseSeed}${shard}; found after ${first.foundAtRun} sequences${more}; ${results.completed} sequences, ${results.executions} runs in all)`);
   println(io.out, `implementation: ${results.implementation}`);
   println(io.out);
   println(io.out, 'DSOs:');
@@ -128,10 +145,20 @@ export function printValidation(io: Io, r: RunValidationResult, baseSeed: number
   println(io.out);
   println(io.out, formatFinding(f));
   println(io.out);
-  println(io.out, `counterexample: ${where(r.counterexamplePath!)}`);
-  println(io.out, `results: ${where(r.resultsPath)}`);
-  println(io.out, `next: dlmspec replay ${where(r.counterexamplePath!)}   |   dlmspec repro ${where(r.counterexamplePath!)} --out DIR`);
+  if (r.findings.length > 1 || results.options.maxFindings > 1) {
+    println(io.out, `Distinct findings (${r.findings.length}; seen: failures of the search that were this finding):`);
+    println(io.out, indent(formatFindingsTable(r.findings.map((x) => ({ ...x, kind: x.counterexample.finding.kind, aspect: x.counterexample.finding.aspect, calls: x.counterexample.calls.length, file: x.file === null ? null : where(x.file) })))));
+    println(io.out);
+  }
+  println(io.out, `counterexample: ${where(first.file!)}`);
+  println(io.out, `results: ${where(r.resultsPath!)}`);
+  println(io.out, `next: dlmspec replay ${where(first.file!)} --impl ${shellWord(results.impl)}   |   dlmspec repro ${where(first.file!)} --out DIR`);
   return EXIT.diverges;
+}
+
+/** A word a POSIX shell reads back as itself. */
+export function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 export function indent(text: string, by = '  '): string {

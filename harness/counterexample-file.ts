@@ -6,6 +6,7 @@
  */
 import type { Call } from '../model/call.ts';
 import { GraphError, validateGraph } from '../model/graph.ts';
+import { MISSING_DSO } from '../generators/graph.ts';
 import { schemaError } from '../schema/validate.ts';
 import type { Counterexample } from './counterexample.ts';
 import { InputError, readJsonFile, writeFileAtomic } from './files.ts';
@@ -87,7 +88,7 @@ export function checkCounterexample(value: unknown): string | null {
     if (e instanceof GraphError) return `invalid graph: ${e.message}`;
     throw e;
   }
-  const calls = callsError(c.calls);
+  const calls = callsError(c.calls) ?? filesError(c);
   if (calls !== null) return `invalid calls: ${calls}`;
   const f = c.finding;
   if (f.step > c.calls.length) return `finding.step ${f.step} is past the last call (${c.calls.length} calls)`;
@@ -100,6 +101,21 @@ export function checkCounterexample(value: unknown): string | null {
     const n = o.events.length;
     const bad = o.order.find(([a, b]) => a >= n || b >= n || a === b);
     if (bad !== undefined) return `finding.${what}.order: [${bad.join(', ')}] does not name two distinct events`;
+  }
+  return null;
+}
+
+/**
+ * A call opens a DSO of the graph, the file the generators use for a missing
+ * one, or one of the loader's own objects: nothing outside the graph's
+ * directory and the loader is ever named.
+ */
+function filesError(c: CounterexampleFile): string | null {
+  const allowed = new Set([...c.graph.dsos.map((d) => d.name), MISSING_DSO, ...c.system.system.map((o) => o.name)]);
+  for (const [i, call] of c.calls.entries()) {
+    if ((call.op === 'dlopen' || call.op === 'dlmopen') && !allowed.has(call.file)) {
+      return `call ${i}: file ${JSON.stringify(call.file)} is neither a DSO of the graph, ${MISSING_DSO}, nor an object of the system`;
+    }
   }
   return null;
 }

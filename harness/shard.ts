@@ -25,8 +25,12 @@ export function parseShard(text: string): Shard {
 /** The seed of shard i: the base seed itself for a single shard, else a hash of (seed, i). */
 export function shardSeed(seed: number, shard: Shard | null): number {
   if (shard === null || shard.count === 1) return seed;
-  // murmur3's 32-bit finaliser over the pair: well mixed, and stable forever.
-  let h = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(shard.index, 0x85ebca6b)) >>> 0;
+  return mixSeed(seed, shard.index);
+}
+
+/** A seed derived from (seed, n): murmur3's 32-bit finaliser over the pair, well mixed and stable forever. */
+export function mixSeed(seed: number, n: number): number {
+  let h = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(n, 0x85ebca6b)) >>> 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b) >>> 0;
   h ^= h >>> 13;

@@ -1,3 +1,21 @@
+/**
+ * The validation loop, the one every command and test runs: random graphs
+ * and sequences (generated against the implementation's own start-up state),
+ * every observation judged by the spec, run once per sequence.
+ *
+ * A failure is shrunk by fast-check. With `maxFindings` above 1 the search
+ * then goes on with the rest of the budget, from a seed derived from the
+ * base seed and the round (deterministic: the same seed and options give the
+ * same findings, in the same order). Failures that are a finding already
+ * known (harness/findings.ts `findingKey`) are counted as occurrences and
+ * neither shrunk nor saved again; while a new finding shrinks, candidates
+ * that fall into a known one count as passing, so each shrinks on its own.
+ *
+ * With `record`, every finding is written to its own counterexample file as
+ * soon as it is found and again once shrunk, and a results file ends the run.
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import type { Implementation, SystemInfo } from '../adapters/implementation.ts';
 import { arbScenario, type Scenario } from '../generators/calls.ts';
@@ -5,22 +23,55 @@ import type { GraphOptions } from '../generators/graph.ts';
 import type { Profile } from '../spec/profile.ts';
 import { runSpec } from '../spec/run.ts';
 import { SPEC_VERSION, type Counterexample } from './counterexample.ts';
+import { counterexampleFile, writeCounterexample, type ImplOptions } from './counterexample-file.ts';
+import { EnvironmentError } from './files.ts';
+import { findingKey } from './findings.ts';
 import { judge, type Finding } from './judge.ts';
+import type { ProgressSink } from './progress.ts';
+import { progressText } from './progress.ts';
+import { counterexampleName, DEFAULT_GENERATION, resultsFile, resultsName, runStem, writeResults, type ResultsFile, type RunOptions } from './results.ts';
+import { bump, type RuleCounts } from './rules.ts';
+import { mixSeed, type Shard } from './shard.ts';
+
+export const DEFAULT_MAX_CALLS = DEFAULT_GENERATION.maxCalls;
 
 export interface ValidateOptions {
-  readonly profile: Profile;
+  /** null or absent: chosen from the implementation's hello by `chooseProfile`. */
+  readonly profile: Profile | null;
+  readonly chooseProfile?: (info: SystemInfo) => Profile;
+  /** Sequences to generate (shrinking runs not counted). */
   readonly runs: number;
   readonly seed?: number;
-  /** Replay a fast-check path (with its seed) instead of searching. */
+  /** The shard this run is (recorded; the caller derives seed and runs). */
+  readonly shard?: Shard | null;
+  /** Replay a fast-check path (with its seed) instead of searching: one finding at most. */
   readonly path?: string;
   readonly maxCalls?: number;
   readonly graph?: GraphOptions;
   /** Generate no call that hits a known loader bug (spec/known-bugs.ts). */
   readonly avoidKnownBugs?: boolean;
+  /** Stop after this many distinct findings (default 1). */
+  readonly maxFindings?: number;
+  /** Stop generating when aborted: what was found is kept and recorded, the result says `interrupted`. */
+  readonly signal?: AbortSignal;
   /** Called after every sequence the implementation ran (searching and shrinking). */
   readonly onProgress?: (p: Progress) => void;
-  /** Called once with the first (unshrunk) failure, before shrinking starts. */
+  /** Called with each new failure before it is shrunk (a failure of a known finding is not new). */
   readonly onFirstFailure?: (c: Counterexample) => void;
+  /** Write counterexample and results files, and progress lines. */
+  readonly record?: RecordOptions;
+}
+
+export interface RecordOptions {
+  readonly outDir: string;
+  /** The `--impl` text and options, recorded in the files. */
+  readonly impl: string;
+  readonly implOptions: ImplOptions;
+  /** The run's base seed, before any shard derivation. */
+  readonly baseSeed: number;
+  readonly progress: ProgressSink;
+  /** A label for progress lines, e.g. "native". */
+  readonly label: string;
 }
 
 export interface Progress {
@@ -30,89 +81,234 @@ export interface Progress {
   readonly elapsedMs: number;
 }
 
+/** One distinct finding of a run. */
+export interface DistinctFinding {
+  readonly index: number;
+  readonly key: string;
+  readonly counterexample: Counterexample;
+  /** Rules the failing step exercised. */
+  readonly rules: readonly string[];
+  /** Failures seen in the search that are this finding (the first included). */
+  readonly occurrences: number;
+  /** False when the run was interrupted while it shrank. */
+  readonly shrunk: boolean;
+  /** The sequence (1-based, of those generated) that first showed it. */
+  readonly foundAtRun: number;
+  /** Its counterexample file, when recorded. */
+  readonly file: string | null;
+}
+
 export interface Validation {
   readonly implementation: string;
   readonly profile: Profile;
   readonly seed: number;
-  /** Sequences generated before the first failure (or all of them). */
+  /** Sequences generated (shrinking not counted). */
   readonly runs: number;
-  /** Sequences run in all, shrinking included. */
+  /** Sequences run in all, shrinking and message checks included. */
   readonly executions: number;
   readonly elapsedMs: number;
+  /** The first distinct finding's counterexample, or null. */
   readonly counterexample: Counterexample | null;
+  readonly findings: readonly DistinctFinding[];
+  /** Rules exercised by the steps the implementation got through while searching; failures per distinct finding. */
+  readonly rules: RuleCounts;
+  readonly interrupted: boolean;
+  readonly results: ResultsFile | null;
+  readonly resultsPath: string | null;
 }
 
+class Interrupted extends Error {
+  override readonly name = 'Interrupted';
+}
+
+type Failure = { scenario: Scenario; finding: Finding; rules: readonly string[] };
+
 /**
- * Validate an implementation against the spec: random graphs and sequences
- * (generated against the implementation's own start-up state), every
- * observation judged; the first failure is shrunk by fast-check.
+ * Validate an implementation against the spec. One hello; a hello that fails
+ * is an EnvironmentError (nothing can be validated), anything the
+ * implementation does in a run is a finding.
  */
 export async function validate(impl: Implementation, opts: ValidateOptions): Promise<Validation> {
-  const info = await impl.hello();
+  const started = Date.now();
+  let info: SystemInfo;
+  try {
+    info = await impl.hello();
+  } catch (e) {
+    if ((e as Error).name === 'BuildError' || e instanceof EnvironmentError) throw e;
+    throw new EnvironmentError(`cannot validate ${impl.name}: its handshake failed: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const profile = opts.profile ?? opts.chooseProfile?.(info) ?? 'glibc';
   const system = { system: info.system, initial: info.initial };
   const seed = opts.seed ?? Date.now() ^ (Math.random() * 0x100000000);
-  const started = Date.now();
+  const maxFindings = opts.path !== undefined ? 1 : (opts.maxFindings ?? 1);
+  const maxCalls = opts.maxCalls ?? DEFAULT_MAX_CALLS;
+  const avoidKnownBugs = opts.avoidKnownBugs ?? false;
+  const implementation = `${impl.name} (${info.implementation})`;
+  const rec = opts.record;
+  const runOptions: RunOptions | null =
+    rec === undefined
+      ? null
+      : { impl: rec.impl, implOptions: rec.implOptions, profile, runs: opts.runs, seed: rec.baseSeed, shard: opts.shard ?? null, maxCalls, maxFindings, strict: !avoidKnownBugs };
+  const stem = runOptions === null ? '' : runStem(runOptions);
+  const label = rec === undefined ? '' : `${rec.label} / ${profile}`;
+  const fileOf = (index: number) => (rec === undefined ? null : join(rec.outDir, counterexampleName(stem, index)));
+
+  const rules: RuleCounts = {};
+  const findings: DistinctFinding[] = [];
+  /** Keys of failures (unshrunk and shrunk) -> the finding they are. */
+  const known = new Map<string, number>();
+  const occurrences: number[] = [];
+  let generated = 0;
   let executions = 0;
   let failures = 0;
-  let shrinking = false;
-  let last: { scenario: Scenario; finding: Finding } | null = null;
+  let interrupted = false;
 
+  const arb = arbScenario({ profile, system, maxCalls, avoidKnownBugs, ...opts.graph });
   const counterexample = (scenario: Scenario, finding: Finding, path: string | null): Counterexample => ({
     format: 'dlmspec-counterexample',
     specVersion: SPEC_VERSION,
-    profile: opts.profile,
-    implementation: describe(impl, info),
+    profile,
+    implementation,
     system,
     graph: scenario.graph,
-    // Calls after the first divergence cannot change it: a reader sees only what matters.
-    calls: scenario.calls.slice(0, finding.step + 1),
+    calls: scenario.calls,
     seed,
     path,
     finding,
   });
+  const save = (file: string | null, c: Counterexample, shrunk: boolean) =>
+    file === null || rec === undefined ? Promise.resolve() : writeCounterexample(file, counterexampleFile(c, { impl: rec.impl, implOptions: rec.implOptions, shrunk }));
 
-  const property = fc.asyncProperty(
-    arbScenario({ profile: opts.profile, system, maxCalls: opts.maxCalls ?? 12, avoidKnownBugs: opts.avoidKnownBugs ?? false, ...opts.graph }),
-    async (scenario) => {
-      const finding = await check(impl, opts.profile, info, scenario);
+  for (let round = 0; generated < opts.runs && findings.length < maxFindings && !interrupted; round++) {
+    const roundSeed = round === 0 ? seed : mixSeed(seed, round);
+    let shrinking = false;
+    let first: { key: string; atRun: number } | null = null;
+    let last: Failure | null = null;
+    let writing: Promise<void> = Promise.resolve();
+
+    const property = fc.asyncProperty(arb, async (scenario) => {
+      if (opts.signal?.aborted) throw new Interrupted('interrupted');
+      const spec = runSpec(profile, scenario.graph, scenario.calls, system);
+      const outcome = await impl.run(scenario.graph, scenario.calls);
       executions++;
-      if (finding !== null) {
-        failures++;
-        if (!shrinking) opts.onFirstFailure?.(counterexample(scenario, finding, null));
-        shrinking = true;
-        last = { scenario, finding };
+      const finding = judge(spec.steps, outcome);
+      if (!shrinking) {
+        generated++;
+        const through = Math.min(outcome.observations.length, scenario.calls.length - 1);
+        for (const s of spec.steps.slice(0, through + 1)) bump(rules, s.rules, 'exercised');
       }
-      opts.onProgress?.({ runs: executions, shrinking, failures, elapsedMs: Date.now() - started });
-      return finding === null;
-    },
-  );
-  const details = await fc.check(property, {
-    numRuns: opts.runs,
+      let fails = false;
+      if (finding !== null) {
+        const stepRules = [...(spec.steps[finding.step]?.rules ?? [])];
+        const key = findingKey(finding, stepRules);
+        const seen = known.get(key);
+        if (seen !== undefined) {
+          if (!shrinking) occurrences[seen]!++;
+        } else {
+          fails = true;
+          failures++;
+          if (!shrinking) {
+            shrinking = true;
+            first = { key, atRun: generated };
+            const c = counterexample(scenario, finding, null);
+            opts.onFirstFailure?.(c);
+            const file = fileOf(findings.length + 1);
+            rec?.progress.log(`${label}: ${finding.kind} found at run ${generated} (${scenario.calls.length} calls)${file !== null ? `; saved to ${file}` : ''}; shrinking...`);
+            writing = save(file, c, false);
+          }
+          last = { scenario, finding, rules: stepRules };
+        }
+      }
+      const p = { runs: executions, shrinking, failures, elapsedMs: Date.now() - started };
+      opts.onProgress?.(p);
+      rec?.progress.update(progressText(label, p, opts.runs));
+      return !fails;
+    });
+    const details = await fc.check(property, {
+      numRuns: opts.runs - generated,
+      seed: roundSeed,
+      ...(opts.path !== undefined ? { path: opts.path } : {}),
+    });
+    await writing;
+    const failed = last as Failure | null;
+    const start = first as { key: string; atRun: number } | null;
+    const stopped = opts.signal?.aborted === true;
+    if (details.failed && failed === null && !stopped) {
+      // A predicate that threw: a harness error, not a finding.
+      throw details.errorInstance ?? new Error('validation aborted without a failing run');
+    }
+    interrupted = stopped;
+    if (failed === null || start === null) break;
+
+    const shrunk = !stopped;
+    const settled = await settle(impl, profile, system, failed, stopped ? null : details.counterexamplePath, counterexample);
+    executions += settled.reran ? 1 : 0;
+    const key = findingKey(settled.counterexample.finding, settled.rules);
+    const same = known.get(key);
+    const index = findings.length + 1;
+    if (same !== undefined) {
+      // Shrunk onto a finding already known: one more occurrence of it.
+      occurrences[same]!++;
+      known.set(start.key, same);
+      const file = fileOf(index);
+      if (file !== null) await rm(file, { force: true });
+      rec?.progress.log(`${label}: shrunk to ${settled.counterexample.calls.length} calls: finding ${same + 1} again`);
+      continue;
+    }
+    known.set(start.key, findings.length);
+    known.set(key, findings.length);
+    occurrences.push(1);
+    const file = fileOf(index);
+    await save(file, settled.counterexample, shrunk);
+    bump(rules, settled.rules.length > 0 ? settled.rules : ['(unattributed)'], 'failures');
+    findings.push({ index, key, counterexample: settled.counterexample, rules: settled.rules, occurrences: 1, shrunk, foundAtRun: start.atRun, file });
+    rec?.progress.log(
+      `${label}: finding ${index}: ${settled.counterexample.finding.kind}${settled.counterexample.finding.aspect ? ` in ${settled.counterexample.finding.aspect}` : ''} (${settled.rules.join(' ') || 'no rule'}), ${shrunk ? 'shrunk' : 'interrupted while shrinking'} to ${settled.counterexample.calls.length} calls${file !== null ? `: ${file}` : ''}`,
+    );
+  }
+  rec?.progress.done();
+
+  const distinct = findings.map((f, i) => ({ ...f, occurrences: occurrences[i]! }));
+  const base = {
+    implementation,
+    profile,
     seed,
-    ...(opts.path !== undefined ? { path: opts.path } : {}),
-  });
-  const failed = last as { scenario: Scenario; finding: Finding } | null;
-  // A predicate that threw: a harness error, not a finding.
-  if (details.failed && failed === null) throw details.errorInstance ?? new Error('validation aborted without a failing run');
-  return {
-    implementation: describe(impl, info),
-    profile: opts.profile,
-    seed,
-    runs: details.numRuns,
+    runs: generated,
     executions,
     elapsedMs: Date.now() - started,
-    counterexample: details.failed && failed !== null ? counterexample(failed.scenario, failed.finding, details.counterexamplePath) : null,
+    counterexample: distinct[0]?.counterexample ?? null,
+    findings: distinct,
+    rules,
+    interrupted,
   };
+  if (runOptions === null || rec === undefined) return { ...base, results: null, resultsPath: null };
+  const results = resultsFile(runOptions, { ...base, stem, finishedAt: new Date().toISOString() });
+  const resultsPath = join(rec.outDir, resultsName(stem));
+  await writeResults(resultsPath, results);
+  return { ...base, results, resultsPath };
 }
 
-/** Run one scenario on the implementation and judge it against the spec. */
-export async function check(impl: Implementation, profile: Profile, info: SystemInfo, scenario: Scenario): Promise<Finding | null> {
-  const expected = runSpec(profile, scenario.graph, scenario.calls, info);
-  // Adapters report implementation misbehaviour as outcomes; what they throw is
-  // a harness error (a DSO that does not build, ...) and propagates.
-  return judge(expected.steps, await impl.run(scenario.graph, scenario.calls));
-}
-
-function describe(impl: Implementation, info: SystemInfo): string {
-  return `${impl.name} (${info.implementation})`;
+/**
+ * The counterexample as saved: the calls up to the failing one (later calls
+ * cannot change it), run once more so that the message, which may count the
+ * calls, is that of the calls the file holds. When the shortened run does
+ * not fail the same way, the full sequence is kept.
+ */
+async function settle(
+  impl: Implementation,
+  profile: Profile,
+  system: { system: SystemInfo['system']; initial: SystemInfo['initial'] },
+  failed: Failure,
+  path: string | null,
+  make: (s: Scenario, f: Finding, path: string | null) => Counterexample,
+): Promise<{ counterexample: Counterexample; rules: readonly string[]; reran: boolean }> {
+  const { scenario, finding } = failed;
+  if (finding.step + 1 >= scenario.calls.length) return { counterexample: make(scenario, finding, path), rules: failed.rules, reran: false };
+  const cut = { graph: scenario.graph, calls: scenario.calls.slice(0, finding.step + 1) };
+  const spec = runSpec(profile, cut.graph, cut.calls, system);
+  const again = judge(spec.steps, await impl.run(cut.graph, cut.calls));
+  if (again !== null && again.step === finding.step && again.kind === finding.kind && again.aspect === finding.aspect) {
+    return { counterexample: make(cut, again, path), rules: [...(spec.steps[again.step]?.rules ?? [])], reran: true };
+  }
+  return { counterexample: make(scenario, finding, path), rules: failed.rules, reran: true };
 }

@@ -1,8 +1,7 @@
 /**
  * JUnit XML for CI: one test suite per implementation and profile, with a
- * test case per validation run (shard/seed) that fails with the
- * counterexample, and one per rule that fails when a failure is attributed
- * to it.
+ * failing test case per distinct finding (a conforming run is one passing
+ * case), and one passing case per rule saying how often it was exercised.
  */
 import { formatFinding } from '../cli/format.ts';
 import { formatSequence } from '../model/call.ts';
@@ -21,26 +20,30 @@ export function renderJunit(data: ReportData): string {
     const classname = `dlmspec.${c.impl.replace(/[^A-Za-z0-9]+/g, '_')}.${c.profile}`;
     for (const r of c.runs) {
       const shard = r.shard !== null && r.shard.count > 1 ? ` shard ${r.shard.index}/${r.shard.count}` : '';
-      const name = `validate seed ${r.baseSeed}${shard}: ${r.completed} sequences`;
-      const ce = c.counterexamples.find((k) => k.results === r);
-      let inner = '';
-      if (r.verdict === 'diverges') {
-        suiteFailures++;
-        const f = ce?.counterexample.finding;
-        const text = ce && f ? `${formatSequence(ce.counterexample.calls)}\n\n${formatFinding(f)}\n\ncounterexample: ${ce.file}` : (r.finding?.message ?? '');
-        inner = `<failure type="${x(r.finding?.kind ?? 'divergence')}" message="${x(r.finding?.message ?? 'diverges')}">${x(text)}</failure>`;
+      const name = `validate seed ${r.baseSeed}${shard}: ${r.completed} sequences${r.interrupted ? ' (interrupted)' : ''}`;
+      const found = c.counterexamples.filter((k) => k.results === r);
+      if (found.length === 0) {
+        // A diverging run whose counterexamples could not be read still fails once.
+        const inner = r.verdict === 'diverges' ? `<failure type="${x(r.finding?.kind ?? 'divergence')}" message="${x(r.finding?.message ?? 'diverges')}"/>` : '';
+        if (inner !== '') suiteFailures++;
+        cases.push(`    <testcase classname="${x(classname)}" name="${x(name)}" time="${(r.elapsedMs / 1000).toFixed(3)}">${inner}</testcase>`);
+        continue;
       }
-      cases.push(`    <testcase classname="${x(classname)}" name="${x(name)}" time="${(r.elapsedMs / 1000).toFixed(3)}">${inner}</testcase>`);
+      // One failing test case per distinct finding: one divergence, one failure.
+      found.forEach((ce, i) => {
+        suiteFailures++;
+        const f = ce.counterexample.finding;
+        const text = `${formatSequence(ce.counterexample.calls)}\n\n${formatFinding(f)}\n\nseen ${ce.occurrences} time(s); counterexample: ${ce.file}`;
+        const inner = `<failure type="${x(f.kind)}" message="${x(f.message)}">${x(text)}</failure>`;
+        cases.push(`    <testcase classname="${x(classname)}" name="${x(`${name}: finding ${i + 1}`)}" time="${i === 0 ? (r.elapsedMs / 1000).toFixed(3) : '0'}">${inner}</testcase>`);
+      });
     }
+    // Rules as passing cases that say what was exercised; their failures are the findings above.
     for (const rule of allRules(data)) {
       const n = c.rules[rule];
       if (n === undefined) continue;
-      let inner = '';
-      if (n.failures > 0) {
-        suiteFailures++;
-        inner = `<failure type="rule" message="${x(`${n.failures} failure(s) attributed to ${rule} in ${n.exercised} steps`)}"/>`;
-      }
-      cases.push(`    <testcase classname="${x(`${classname}.rules`)}" name="${x(`${rule}: exercised ${n.exercised} times`)}" time="0">${inner}</testcase>`);
+      const failing = n.failures > 0 ? `, ${n.failures} finding(s) attributed` : '';
+      cases.push(`    <testcase classname="${x(`${classname}.rules`)}" name="${x(`${rule}: exercised ${n.exercised} times${failing}`)}" time="0"></testcase>`);
     }
     tests += cases.length;
     failures += suiteFailures;

@@ -3,10 +3,10 @@
  * column per implementation and profile (shards merged), and the
  * counterexamples they left.
  */
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { readCounterexample, type CounterexampleFile } from '../harness/counterexample-file.ts';
 import { InputError } from '../harness/files.ts';
-import { listResults, readResults, type ResultsFile } from '../harness/results.ts';
+import { DEFAULT_GENERATION, listResults, readResults, type ResultsFile } from '../harness/results.ts';
 import { mergeCounts, type RuleCounts } from '../harness/rules.ts';
 import type { Profile } from '../spec/profile.ts';
 
@@ -14,6 +14,8 @@ export interface ReportCounterexample {
   readonly file: string;
   readonly results: ResultsFile;
   readonly counterexample: CounterexampleFile;
+  /** Failures of its run that were this finding. */
+  readonly occurrences: number;
 }
 
 /** One implementation under one profile: every shard and seed of it. */
@@ -34,6 +36,8 @@ export interface ReportData {
   readonly generatedAt: string;
   readonly specVersions: readonly string[];
   readonly columns: readonly ReportColumn[];
+  /** Files skipped, one line each. */
+  readonly warnings: readonly string[];
 }
 
 /** `native:/opt/ld.so (glibc 2.37 ...)` -> `native:/opt/ld.so`. */
@@ -42,44 +46,64 @@ function shortName(implementation: string, impl: string): string {
   return paren > 0 ? implementation.slice(0, paren) : impl;
 }
 
+/**
+ * Reads every results file of `inDir` and the counterexamples they list. A
+ * file that cannot be read or does not check is skipped with a warning (one
+ * line each, in `warnings`); the report goes on with the rest.
+ */
 export async function loadReport(inDir: string): Promise<ReportData> {
   const paths = await listResults(inDir);
   if (paths.length === 0) throw new InputError(`${inDir}: no validation results (*.results.json) to report on; run dlmspec validate --out ${inDir} first`);
-  const loaded: { path: string; results: ResultsFile; ce: CounterexampleFile | null }[] = [];
+  const warnings: string[] = [];
+  const loaded: { path: string; results: ResultsFile; ces: ReportCounterexample[] }[] = [];
   for (const path of paths) {
-    const results = await readResults(path);
-    let ce: CounterexampleFile | null = null;
-    if (results.counterexample !== null) {
-      const cePath = join(dirname(path), results.counterexample);
-      ce = await readCounterexample(cePath);
+    let results: ResultsFile;
+    try {
+      results = await readResults(path);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      warnings.push(`skipped ${e.message}`);
+      continue;
     }
-    loaded.push({ path, results, ce });
+    const ces: ReportCounterexample[] = [];
+    for (const f of results.findings) {
+      const file = join(dirname(path), basename(f.counterexample));
+      try {
+        ces.push({ file, results, counterexample: await readCounterexample(file), occurrences: f.occurrences });
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        warnings.push(`skipped a counterexample of ${path}: ${e.message}`);
+      }
+    }
+    loaded.push({ path, results, ces });
   }
+  if (loaded.length === 0) throw new InputError(`${inDir}: none of the ${paths.length} results file(s) could be read (${warnings[0]})`);
   const groups = new Map<string, typeof loaded>();
   for (const l of loaded) {
     // The implementation as it described itself: two loaders reached through
-    // `--impl native` with different `--rtld` are two columns.
-    const key = `${l.results.implementation}\u0000${l.results.profile}`;
+    // `--impl native` with different `--rtld` are two columns; runs with
+    // different generation options (--max-calls, --strict) too. Shards and
+    // seeds of the same options are one column.
+    const o = l.results.options;
+    const key = JSON.stringify([l.results.implementation, l.results.profile, o.implOptions, o.maxCalls, o.strict]);
     groups.set(key, [...(groups.get(key) ?? []), l]);
   }
   const columns: ReportColumn[] = [...groups.values()].map((g) => {
     const first = g[0]!.results;
     const rules: RuleCounts = {};
     for (const l of g) mergeCounts(rules, l.results.rules);
-    const counterexamples = g.flatMap((l) =>
-      l.ce === null ? [] : [{ file: join(dirname(l.path), l.results.counterexample!), results: l.results, counterexample: l.ce }],
-    );
+    const variant = [first.options.maxCalls !== DEFAULT_GENERATION.maxCalls ? `max-calls ${first.options.maxCalls}` : '', first.options.strict ? 'strict' : ''].filter(Boolean);
     return {
       impl: first.impl,
       implementation: first.implementation,
       profile: first.profile,
-      title: `${shortName(first.implementation, first.impl)} (${first.profile})`,
+      title: `${shortName(first.implementation, first.impl)} (${[first.profile, ...variant].join(', ')})`,
       runs: g.map((l) => l.results),
       sequences: g.reduce((n, l) => n + l.results.completed, 0),
       elapsedMs: g.reduce((n, l) => n + l.results.elapsedMs, 0),
       rules,
       verdict: g.every((l) => l.results.verdict === 'conforms') ? 'conforms' : 'diverges',
-      counterexamples,
+      counterexamples: g.flatMap((l) => l.ces),
     };
   });
   columns.sort((a, b) => a.title.localeCompare(b.title));
@@ -87,5 +111,6 @@ export async function loadReport(inDir: string): Promise<ReportData> {
     generatedAt: new Date().toISOString(),
     specVersions: [...new Set(loaded.map((l) => l.results.specVersion))],
     columns,
+    warnings,
   };
 }

@@ -44,6 +44,25 @@ export function eventsText(events: readonly LifecycleEvent[]): string {
   return `{${events.map(eventKey).sort().join(', ')}}`;
 }
 
+/**
+ * Text inside a C comment (block or line): one line of printable ASCII, no
+ * comment end, no backslash that could splice the next line into it.
+ */
+export function cComment(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, '?').replace(/\\/g, '?').replace(/\*\//g, '* /');
+}
+
+/** A word for a Makefile target or prerequisite: the names a counterexample file may hold (schema), checked again here. */
+export function makeWord(s: string): string {
+  if (!/^[A-Za-z0-9_.+-]+$/.test(s) || s.startsWith('.')) throw new Error(`internal: ${JSON.stringify(s)} is not a safe Makefile word`);
+  return s;
+}
+
+/** Markdown text: nothing read as markup or HTML. */
+export function markdownText(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, ' ').replace(/[\\`*_{}[\]()<>#+!|~&]/g, (ch) => `\\${ch}`);
+}
+
 /** A C string literal. */
 export function cString(s: string): string {
   let out = '"';
@@ -104,14 +123,14 @@ function mainC(c: CounterexampleFile): string {
   const header = [
     '/*',
     ` * dlmspec reproducer: ${c.calls.length} calls under the ${c.profile} profile.`,
-    ` * Found on: ${c.implementation}`,
-    ` * Finding: ${f.kind}${f.aspect ? ` in ${f.aspect}` : ''} at call ${f.step}: ${f.message}`.replace(/\*\//g, '* /'),
+    ` * Found on: ${cComment(c.implementation)}`,
+    ` * Finding: ${cComment(`${f.kind}${f.aspect ? ` in ${f.aspect}` : ''} at call ${f.step}: ${f.message}`)}`,
     ' *',
     ' * After each call the observation is compared with what the dlmspec',
     ' * specification expects (see dlmspec-repro.h). Build with `make`, run with',
     ' * `make run`. The calls:',
     ' */',
-    ...c.calls.map((call, i) => `//   ${formatCall(call, i)}`),
+    ...c.calls.map((call, i) => `//   ${cComment(formatCall(call, i))}`),
   ];
   const body: string[] = [];
   c.calls.forEach((call, i) => {
@@ -134,15 +153,14 @@ function mainC(c: CounterexampleFile): string {
   ].join('\n');
 }
 
-/** Make's view of a shell word: `$` doubled. */
-const mk = (s: string) => s.replace(/\$/g, '$$$$');
-const shellQuote = (s: string) => (/^[A-Za-z0-9_\-./:=,+@%]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-
+/**
+ * The Makefile. Nothing of the file's implOptions (loader, library path,
+ * environment) goes in: a file never chooses what runs; the user names a
+ * loader on make's command line.
+ */
 function makefile(c: CounterexampleFile): string {
   const dsos = c.graph.dsos;
-  const needed = [...new Set(dsos.flatMap((d) => d.needed))].sort();
-  const o = c.implOptions ?? {};
-  const env = [`GLIBC_TUNABLES=${DEFAULT_TUNABLES}`, ...Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`)];
+  const needed = [...new Set(dsos.flatMap((d) => d.needed))].sort().map(makeWord);
   const lines = [
     '# dlmspec reproducer: `make` builds the test DSOs and the program, `make run` runs it.',
     '#',
@@ -154,12 +172,13 @@ function makefile(c: CounterexampleFile): string {
     '# Another loader: make run RTLD=/path/to/ld-linux-x86-64.so.2 RTLD_LIBRARY_PATH=/path/to/glibc/lib',
     '',
     'CC ?= cc',
-    `RTLD ?= ${mk(o.rtld ?? '')}`,
-    `RTLD_LIBRARY_PATH ?= ${mk(o.libraryPath ?? '')}`,
-    `RUN_ENV ?= ${mk(env.map(shellQuote).join(' '))}`,
+    'RTLD ?=',
+    'RTLD_LIBRARY_PATH ?=',
+    // dlmspec's own constant, not the file's.
+    `RUN_ENV ?= GLIBC_TUNABLES=${DEFAULT_TUNABLES}`,
     'CFLAGS_MAIN = -O2 -std=gnu11 -Wall -Wextra',
     '',
-    `DSOS = ${dsos.map((d) => `lib/${d.name}`).join(' ')}`,
+    `DSOS = ${dsos.map((d) => `lib/${makeWord(d.name)}`).join(' ')}`,
     '',
     '.PHONY: all run clean',
     'all: main $(DSOS)',
@@ -198,7 +217,7 @@ function readme(c: CounterexampleFile): string {
   return [
     `# dlmspec reproducer`,
     '',
-    `${c.calls.length} calls under the \`${c.profile}\` profile; found on ${c.implementation}.`,
+    `${c.calls.length} calls under the \`${c.profile}\` profile; found on ${markdownText(c.implementation)}.`,
     '',
     '```c',
     ...c.calls.map((call, i) => formatCall(call, i)),
