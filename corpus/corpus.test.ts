@@ -12,7 +12,11 @@
  * Files of the other profile say what a loader of that profile must do;
  * nothing is asserted about this machine's loader for them.
  */
+import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { reproFiles } from '../repro/generate.ts';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -62,6 +66,37 @@ async function loaderOf(c: Counterexample): Promise<(typeof LOADERS)[number] | u
   }
   return undefined;
 }
+
+/** Runs `make` in `dir` with `args`; its exit status and output. */
+function make(dir: string, args: readonly string[]): Promise<{ code: number; out: string }> {
+  return new Promise((done) => {
+    execFile('make', ['-s', '-C', dir, ...args], { timeout: 120_000 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
+      done({ code, out: stdout + stderr });
+    });
+  });
+}
+
+describe.skipIf(shared.options === null)('C reproducers of the RTLD_SHARED build\'s known bugs', () => {
+  const files = FILES.filter((f) => f.startsWith('shared-'));
+  test.each(files)('dlmspec repro %s builds with make and fails on that build', async (name) => {
+    const c = await readCounterexample(join(DIR, name));
+    const dir = await mkdtemp(join(tmpdir(), 'dlmspec-corpus-repro-'));
+    try {
+      for (const [path, text] of reproFiles(c)) {
+        await mkdir(dirname(join(dir, path)), { recursive: true });
+        await writeFile(join(dir, path), text);
+      }
+      expect((await make(dir, [])).code, 'make').toBe(0);
+      const lib = shared.options!.libraryPath as string;
+      const run = await make(dir, ['run', `RTLD=${shared.options!.rtld}`, `RTLD_LIBRARY_PATH=${lib}`]);
+      expect(run.code, run.out).not.toBe(0);
+      expect(run.out).toMatch(/DIVERGES|Segmentation fault|Inconsistency detected by ld\.so/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
 
 test('every known loader bug has a corpus file whose sequence triggers it', async () => {
   const triggered = new Set<string>();
