@@ -262,6 +262,55 @@ void put_namespaces(struct buf *b, const struct walk *w) {
   put(b, "]");
 }
 
+/* ---------- the handles a run holds ---------- */
+
+struct held {
+  void *p;
+  int count;
+  int pinned;
+};
+static struct held *held;
+static int nheld;
+static void **open_anchors, **pinned_anchors;
+
+void observe_held_init(int max_handles) {
+  held = calloc((size_t)max_handles + 1, sizeof *held);
+  open_anchors = calloc((size_t)max_handles + 1, sizeof *open_anchors);
+  pinned_anchors = calloc((size_t)max_handles + 1, sizeof *pinned_anchors);
+  nheld = 0;
+}
+
+static struct held *held_of(void *p) {
+  for (int i = 0; i < nheld; i++)
+    if (held[i].p == p) return &held[i];
+  held[nheld] = (struct held){p, 0, 0};
+  return &held[nheld++];
+}
+
+void observe_held_opened(void *p, int mode) {
+  struct held *k = held_of(p);
+  k->count++;
+  k->pinned |= (mode & RTLD_NODELETE) != 0;
+}
+
+void observe_held_closed(void *p) {
+  struct held *k = held_of(p);
+  if (k->count > 0) k->count--;
+}
+
+void observe_walk(struct walk *w, const struct walk *previous) {
+  struct anchors a = {open_anchors, 0, pinned_anchors, 0, previous};
+  for (int i = 0; i < nheld; i++) {
+    if (held[i].count > 0) open_anchors[a.nopen++] = held[i].p;
+    if (held[i].pinned) pinned_anchors[a.npinned++] = held[i].p;
+  }
+  walk_namespaces(w, &a);
+  int k = 0;
+  for (int i = 0; i < nheld; i++)
+    if (find_lm(w, held[i].p)) held[k++] = held[i];
+  nheld = k;
+}
+
 /* ---------- start-up ---------- */
 
 const char *observe_init(void) {

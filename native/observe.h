@@ -36,6 +36,17 @@ struct anchors {
   const struct walk *previous;
 };
 
+/* The handles a run holds, by pointer (observe_held_*): its own count of
+   the opens that returned each and the closes of it (a lower bound of the
+   loader's count: a nodelete entry's count does not go down), and whether
+   it was opened with RTLD_NODELETE. They make the walk's anchors. */
+void observe_held_init(int max_handles);
+void observe_held_opened(void *p, int mode);
+void observe_held_closed(void *p);
+/* Walks every namespace with the held handles as anchors, then forgets
+   pointers the walk no longer finds (the loader may reuse them). */
+void observe_walk(struct walk *w, const struct walk *previous);
+
 /* Reads DLMSPEC_OBSERVE and finds the start-up objects; returns an error
    text, or NULL. */
 const char *observe_init(void);

@@ -95,43 +95,6 @@ static void put_events(struct buf *b, int n, const struct walk *before, const st
   put(b, "]");
 }
 
-/* The handles the child holds, by pointer: its own count of the opens that
-   returned each and the closes of it (a lower bound of the loader's count:
-   a nodelete entry's count does not go down), and whether it was opened
-   with RTLD_NODELETE. These are the walk's anchors (observe.h). */
-struct held {
-  void *p;
-  int count;
-  int pinned;
-};
-static struct held *held;
-static int nheld;
-static void **open_anchors, **pinned_anchors;
-
-static struct held *held_of(void *p) {
-  for (int i = 0; i < nheld; i++)
-    if (held[i].p == p) return &held[i];
-  held[nheld] = (struct held){p, 0, 0};
-  return &held[nheld++];
-}
-
-static struct anchors anchors_for(const struct walk *previous) {
-  struct anchors a = {open_anchors, 0, pinned_anchors, 0, previous};
-  for (int i = 0; i < nheld; i++) {
-    if (held[i].count > 0) open_anchors[a.nopen++] = held[i].p;
-    if (held[i].pinned) pinned_anchors[a.npinned++] = held[i].p;
-  }
-  return a;
-}
-
-/* Forgets pointers the walk no longer finds: the loader may reuse them. */
-static void forget_unloaded(const struct walk *w) {
-  int k = 0;
-  for (int i = 0; i < nheld; i++)
-    if (find_lm(w, held[i].p)) held[k++] = held[i];
-  nheld = k;
-}
-
 static void put_handle(struct buf *b, int index, void *p, const struct walk *w) {
   int number = index;
   for (int k = 0; k < index; k++)
@@ -182,9 +145,7 @@ void run_child(const struct run *r, int out) {
   off_t offset = 0;
   returned = calloc((size_t)r->ncalls + 1, sizeof *returned);
   live = calloc((size_t)r->ncalls + 1, 1);
-  held = calloc((size_t)r->ncalls + 1, sizeof *held);
-  open_anchors = calloc((size_t)r->ncalls + 1, sizeof *open_anchors);
-  pinned_anchors = calloc((size_t)r->ncalls + 1, sizeof *pinned_anchors);
+  observe_held_init(r->ncalls);
 
   for (int i = 0; i < r->ncalls; i++) {
     const struct call *c = &r->calls[i];
@@ -216,20 +177,11 @@ void run_child(const struct run *r, int out) {
     }
     err = error_of();
     if (err) err = strdup(err);
-    if ((c->op == 'o' || c->op == 'm') && p) {
-      struct held *k = held_of(p);
-      k->count++;
-      k->pinned |= (c->b & RTLD_NODELETE) != 0;
-    }
-    if (c->op == 'c' && rc == 0) {
-      struct held *k = held_of(h);
-      if (k->count > 0) k->count--;
-    }
+    if ((c->op == 'o' || c->op == 'm') && p) observe_held_opened(p, (int)c->b);
+    if (c->op == 'c' && rc == 0) observe_held_closed(h);
     int nevents = read_events(DLMSPEC_EVENT_FD, &offset);
 
-    struct anchors a = anchors_for(before);
-    walk_namespaces(after, &a);
-    forget_unloaded(after);
+    observe_walk(after, before);
     for (int k = 0; k < i; k++)
       if (live[k] && !find_lm(after, returned[k])) live[k] = 0;
 

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { NativeImplementation } from '../adapters/native.ts';
-import { formatSequence } from '../model/call.ts';
-import { validate, type Validation } from '../harness/validate.ts';
+import { validate } from '../harness/validate.ts';
+import { explainValidation } from './explain.ts';
 
 /**
  * The real loader of this machine against the spec: random graphs and
@@ -10,16 +10,6 @@ import { validate, type Validation } from '../harness/validate.ts';
 const seed = process.env.DLMSPEC_SEED ? Number(process.env.DLMSPEC_SEED) : undefined;
 const runs = Number(process.env.DLMSPEC_NATIVE_RUNS ?? 500);
 
-function explain(v: Validation): string {
-  const c = v.counterexample;
-  if (c === null) return 'conforms';
-  return [
-    `${v.implementation} diverges from the ${v.profile} profile (seed ${v.seed}, path ${c.path}; replay with DLMSPEC_SEED=${v.seed})`,
-    `graph: ${JSON.stringify(c.graph)}`,
-    formatSequence(c.calls),
-    `at call ${c.finding.step} (${c.finding.kind}${c.finding.aspect ? `, ${c.finding.aspect}` : ''}): ${c.finding.message}`,
-  ].join('\n');
-}
 
 describe('native glibc loader', () => {
   const impl = new NativeImplementation();
@@ -27,7 +17,7 @@ describe('native glibc loader', () => {
 
   test(`conforms to the glibc profile on ${runs} random sequences`, async () => {
     const v = await validate(impl, { profile: 'glibc', runs, avoidKnownBugs: true, ...(seed !== undefined ? { seed } : {}) });
-    expect(v.counterexample, explain(v)).toBeNull();
+    expect(v.counterexample, explainValidation(v)).toBeNull();
     expect(v.runs).toBe(runs);
   }, 600_000);
 
@@ -37,7 +27,7 @@ describe('native glibc loader', () => {
     expect(info.system.some((s) => s.unique)).toBe(false);
     const v = await validate(impl, { profile: 'rtld-shared', runs: 200, ...(seed !== undefined ? { seed } : {}) });
     expect(v.counterexample, 'stock glibc must not pass as an RTLD_SHARED loader').not.toBeNull();
-    expect(v.counterexample!.calls.length, explain(v)).toBeLessThanOrEqual(3);
+    expect(v.counterexample!.calls.length, explainValidation(v)).toBeLessThanOrEqual(3);
     expect(v.counterexample!.finding.kind).toBe('divergence');
   }, 600_000);
 });

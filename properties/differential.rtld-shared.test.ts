@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { NativeImplementation } from '../adapters/native.ts';
-import { formatSequence } from '../model/call.ts';
-import { validate, type Validation } from '../harness/validate.ts';
+import { validate } from '../harness/validate.ts';
+import { explainValidation } from './explain.ts';
 import { rtldSharedLoader } from '../native/loaders.ts';
 
 /**
@@ -17,16 +17,6 @@ const runs = Number(process.env.DLMSPEC_RTLD_SHARED_RUNS ?? 500);
 const loader = rtldSharedLoader();
 if (loader.options === null) console.warn(`properties/differential.rtld-shared.test.ts skipped: ${loader.missing}`);
 
-function explain(v: Validation): string {
-  const c = v.counterexample;
-  if (c === null) return 'conforms';
-  return [
-    `${v.implementation} diverges from the ${v.profile} profile (seed ${v.seed}, path ${c.path}; replay with DLMSPEC_SEED=${v.seed})`,
-    `graph: ${JSON.stringify(c.graph)}`,
-    formatSequence(c.calls),
-    `at call ${c.finding.step} (${c.finding.kind}${c.finding.aspect ? `, ${c.finding.aspect}` : ''}): ${c.finding.message}`,
-  ].join('\n');
-}
 
 describe.skipIf(loader.options === null)('the RTLD_SHARED series build', () => {
   const impl = new NativeImplementation(loader.options ?? {});
@@ -40,7 +30,7 @@ describe.skipIf(loader.options === null)('the RTLD_SHARED series build', () => {
 
   test(`conforms to the rtld-shared profile on ${runs} random sequences, its known bugs left out`, async () => {
     const v = await validate(impl, { profile: 'rtld-shared', runs, avoidKnownBugs: true, ...(seed !== undefined ? { seed } : {}) });
-    expect(v.counterexample, explain(v)).toBeNull();
+    expect(v.counterexample, explainValidation(v)).toBeNull();
     expect(v.runs).toBe(runs);
   }, 900_000);
 });

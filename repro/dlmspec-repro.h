@@ -78,36 +78,8 @@ static int repro_has_err;
 
 /* ---------- namespace walks (the native driver's observe.c) ---------- */
 
-/* The handles the program holds, as the driver counts them (run.c): the
-   walk's anchors. */
-struct repro_held {
-  void *p;
-  int count;
-  int pinned;
-};
-static struct repro_held *repro_held;
-static int repro_nheld;
-static void **repro_open_anchors, **repro_pinned_anchors;
-
-static struct repro_held *repro_held_of(void *p) {
-  for (int i = 0; i < repro_nheld; i++)
-    if (repro_held[i].p == p) return &repro_held[i];
-  repro_held[repro_nheld] = (struct repro_held){p, 0, 0};
-  return &repro_held[repro_nheld++];
-}
-
-static void repro_walk(struct walk *w, const struct walk *previous) {
-  struct anchors a = {repro_open_anchors, 0, repro_pinned_anchors, 0, previous};
-  for (int i = 0; i < repro_nheld; i++) {
-    if (repro_held[i].count > 0) repro_open_anchors[a.nopen++] = repro_held[i].p;
-    if (repro_held[i].pinned) repro_pinned_anchors[a.npinned++] = repro_held[i].p;
-  }
-  walk_namespaces(w, &a);
-  int k = 0;
-  for (int i = 0; i < repro_nheld; i++)
-    if (find_lm(w, repro_held[i].p)) repro_held[k++] = repro_held[i];
-  repro_nheld = k;
-}
+/* The walk after a call, with the handles held as the driver holds them. */
+static void repro_walk(struct walk *w, const struct walk *previous) { observe_walk(w, previous); }
 
 /* ---------- text ---------- */
 
@@ -260,9 +232,7 @@ REPRO_FN void repro_init(int argc, char **argv, int ncalls) {
   repro_ncalls = ncalls;
   repro_returned = calloc((size_t)ncalls + 1, sizeof *repro_returned);
   repro_live = calloc((size_t)ncalls + 1, 1);
-  repro_held = calloc((size_t)ncalls + 1, sizeof *repro_held);
-  repro_open_anchors = calloc((size_t)ncalls + 1, sizeof *repro_open_anchors);
-  repro_pinned_anchors = calloc((size_t)ncalls + 1, sizeof *repro_pinned_anchors);
+  observe_held_init(ncalls);
   setvbuf(stdout, NULL, _IONBF, 0);
   repro_walk(repro_before, NULL);
 }
@@ -359,11 +329,7 @@ static void repro_settle(int index) {
 
 /* dlopen / dlmopen returned `p`, asked with `mode`. */
 REPRO_FN void obs_open(int index, void *p, int mode, const struct expect *want) {
-  if (p) {
-    struct repro_held *k = repro_held_of(p);
-    k->count++;
-    k->pinned |= (mode & RTLD_NODELETE) != 0;
-  }
+  if (p) observe_held_opened(p, mode);
   repro_settle(index);
   if (p) {
     int number = index;
@@ -385,10 +351,7 @@ REPRO_FN void obs_open(int index, void *p, int mode, const struct expect *want) 
 
 /* dlclose of `handle` returned `rc`. */
 REPRO_FN void obs_close(int index, int rc, void *handle, const struct expect *want) {
-  if (rc == 0) {
-    struct repro_held *k = repro_held_of(handle);
-    if (k->count > 0) k->count--;
-  }
+  if (rc == 0) observe_held_closed(handle);
   repro_settle(index);
   if (rc == 0) snprintf(repro_result, sizeof repro_result, "0 (success)");
   else repro_null(repro_result, "failure");
