@@ -96,7 +96,7 @@ export class NativeImplementation implements Implementation {
     this.name = options.rtld ? `native:${options.rtld}` : 'native';
     this.timeoutMs = options.timeoutMs ?? 10_000;
     if (!Number.isSafeInteger(this.timeoutMs) || this.timeoutMs <= 0) throw new TypeError(`timeoutMs ${options.timeoutMs}: expected a positive integer`);
-    this.client = new ProtocolClient(this.name, () => this.command(), { hello: () => 'H\n', bye: () => 'Q\n' }, { helloTimeoutMs: 10_000 });
+    this.client = new ProtocolClient(this.name, () => this.command(), { hello: () => 'H\n', bye: () => 'Q\n' }, { helloTimeoutMs: this.timeoutMs });
   }
 
   private async command(): Promise<Command> {
