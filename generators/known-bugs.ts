@@ -70,7 +70,7 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
     // modelled).
     triggers: (ctx, state, call) => {
       if (ctx.profile !== 'rtld-shared' || call.op !== 'dlmopen' || !(call.mode & RTLD_ISOLATE)) return false;
-      const ns = call.lmid === LM_ID_NEWLM ? freeNamespaces(state)[0] : call.lmid;
+      const ns = loadsInto(state, call);
       if (ns === undefined || ns <= 0) return false;
       const libc = libcName(ctx.world.system);
       return !entriesOf(state, ns).some((e) => e.kind === 'real' && e.object === libc) && neededClosure(ctx, call.file).has(libc);
@@ -86,7 +86,7 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
     // lacks.
     triggers: (ctx, state, call) => {
       if (ctx.profile !== 'rtld-shared' || !isOpen(call) || call.mode & RTLD_ISOLATE) return false;
-      const ns = call.op === 'dlmopen' && call.lmid === LM_ID_NEWLM ? freeNamespaces(state)[0] : targetOf(state, call);
+      const ns = loadsInto(state, call);
       if (ns === undefined || ns <= 0) return false;
       const top = objectInfo(ctx, call.file);
       if (top === undefined || top.unique || call.mode & RTLD_SHARED) return false;
@@ -141,7 +141,7 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
     // a test object N holds as a proxy.
     triggers: (ctx, state, call) => {
       if (ctx.profile !== 'rtld-shared' || !isOpen(call)) return false;
-      const ns = call.op === 'dlmopen' && call.lmid === LM_ID_NEWLM ? freeNamespaces(state)[0] : targetOf(state, call);
+      const ns = loadsInto(state, call);
       if (ns === undefined || ns <= 0) return false;
       return [...neededClosure(ctx, call.file)].some((name) => name !== call.file && objectInfo(ctx, name)?.test === true && findEntry(state, ns, name)?.kind === 'proxy');
     },
@@ -179,6 +179,11 @@ function firstLoadedAsDependency(id: number, state: LoaderState, past: readonly 
   return !(got === id || (e !== undefined && e.kind === 'proxy' && e.master === id));
 }
 
+/** The namespace an open loads into: targetOf, and for LM_ID_NEWLM the one it would take. */
+function loadsInto(state: LoaderState, call: Call): number | undefined {
+  return call.op === 'dlmopen' && call.lmid === LM_ID_NEWLM ? freeNamespaces(state)[0] : targetOf(state, call);
+}
+
 function isOpen(call: Call): call is OpenCall {
   return call.op === 'dlopen' || call.op === 'dlmopen';
 }
@@ -188,7 +193,7 @@ function stuckNamespaces(ctx: SpecContext, past: readonly PastCall[]): Set<numbe
   const stuck = new Set<number>();
   past.forEach(({ call, before }, i) => {
     if (!isOpen(call)) return;
-    const ns = call.op === 'dlmopen' && call.lmid === LM_ID_NEWLM ? freeNamespaces(before)[0] : targetOf(before, call);
+    const ns = loadsInto(before, call);
     if (ns === undefined || ns <= 0) return;
     const after = past[i + 1]?.before;
     const madeReal = after !== undefined && entriesOf(after, ns).some((e) => e.kind === 'real' && before.entries[e.id] === undefined);
