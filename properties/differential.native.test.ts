@@ -25,9 +25,12 @@ describe('native glibc loader', () => {
     const info = await impl.hello();
     // Stock glibc: libc carries no DF_GNU_1_UNIQUE, so the loader is not the patched one.
     expect(info.system.some((s) => s.unique)).toBe(false);
-    const v = await validate(impl, { profile: 'rtld-shared', runs: 200, ...(seed !== undefined ? { seed } : {}) });
+    // Known crashes of stock glibc (GLIBC-NS-DLOPEN-*) are left out: a random
+    // sequence can reach one before any RTLD_SHARED divergence, and the point
+    // here is the missing semantics, not those bugs.
+    const v = await validate(impl, { profile: 'rtld-shared', runs: 200, avoidKnownBugs: true, ...(seed !== undefined ? { seed } : {}) });
     expect(v.counterexample, 'stock glibc must not pass as an RTLD_SHARED loader').not.toBeNull();
     expect(v.counterexample!.calls.length, explainValidation(v)).toBeLessThanOrEqual(3);
-    expect(v.counterexample!.finding.kind).toBe('divergence');
+    expect(v.counterexample!.finding.kind, explainValidation(v)).toBe('divergence');
   }, 600_000);
 });
