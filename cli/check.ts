@@ -12,12 +12,14 @@ import { shardSeed } from '../harness/shard.ts';
 import { PROFILES } from '../spec/profile.ts';
 import { checkOutDir } from '../harness/files.ts';
 import { catchInterrupts, cleanCache, SIGNAL_EXIT } from './run-control.ts';
-import { EXIT, EXIT_HELP, println, type Command } from './command.ts';
+import { EXIT, EXIT_HELP, println, type Command, type Io } from './command.ts';
 import { describeEnvironmentError } from './errors.ts';
 import { formatGraph, formatRuleTable } from './format.ts';
 import { IMPL_HELP, IMPL_OPTIONS, implChoice, openImpl, profileFor } from './impl.ts';
 import { flag, freshSeed, int, parse, profile as profileOption, seed as seedOption, str } from './options.ts';
 import { DEFAULT_OUT, indent, printValidation } from './validate.ts';
+import { RULE_HELP, RULE_OPTION, steerCounts, steerLine, steerRules, unexercisedLine } from './steer-option.ts';
+import { JSON_HELP, JSON_OPTION, validationSummary, writeSummary } from './summary.ts';
 
 export const DEFAULT_CHECK_RUNS = 300;
 export const DEFAULT_SPEC_RUNS = 1000;
@@ -45,10 +47,14 @@ ${IMPL_HELP}
   --out DIR              directory for counterexample and results files (default ${DEFAULT_OUT}/)
   --strict               also generate calls that trigger known loader bugs (spec/known-bugs.ts,
                          CONFORMANCE.md); by default they are left out so the search goes on
+${RULE_HELP} (the implementation's
+                         sequences; the spec's invariants are checked unsteered)
   --quiet                no progress output
+${JSON_HELP}
   -h, --help             this help
 
 ${EXIT_HELP}
+With --rule, a named rule no step of the run exercised is also exit 2 (unless the run diverged).
 `;
 
 export const checkCommand: Command = {
@@ -69,6 +75,8 @@ export const checkCommand: Command = {
         out: { type: 'string' },
         quiet: { type: 'boolean' },
         strict: { type: 'boolean' },
+        ...RULE_OPTION,
+        ...JSON_OPTION,
       },
       { min: 0, max: 0, what: '' },
     );
@@ -84,11 +92,14 @@ export const checkCommand: Command = {
     const wanted = profileOption(p) ?? null;
     const outDir = str(p, 'out') ?? DEFAULT_OUT;
     const quiet = flag(p, 'quiet');
+    const steer = await steerRules(p);
+    const json = flag(p, 'json');
+    const text: Io = json ? { out: io.err, err: io.err } : io;
     const progress = progressSink(io.err, { quiet });
     // Before any work: a bad --out is found now, not after the run.
     await checkOutDir(outDir);
 
-    println(io.out, `dlmspec check (seed ${seed})`);
+    println(text.out, `dlmspec check (seed ${seed})`);
     // 1. The spec's own invariants.
     const specs: SpecCheck[] = [];
     for (const [i, profile] of PROFILES.entries()) {
@@ -99,12 +110,12 @@ export const checkCommand: Command = {
       });
       progress.done();
       specs.push(s);
-      println(io.out, `${s.failure === null ? 'PASS' : 'FAIL'} spec invariants under ${profile}: ${s.runs} sequences, ${s.steps} steps (${(s.elapsedMs / 1000).toFixed(1)} s)`);
+      println(text.out, `${s.failure === null ? 'PASS' : 'FAIL'} spec invariants under ${profile}: ${s.runs} sequences, ${s.steps} steps (${(s.elapsedMs / 1000).toFixed(1)} s)`);
       if (s.failure !== null) {
-        println(io.out, indent(formatGraph(s.failure.graph), '    '));
-        println(io.out, indent(formatSequence(s.failure.calls), '    '));
-        for (const v of s.failure.violations) println(io.out, `    ${v.rule} after call ${v.step}: ${v.message}`);
-        if (s.failure.error !== null) println(io.out, `    the spec threw: ${s.failure.error}`);
+        println(text.out, indent(formatGraph(s.failure.graph), '    '));
+        println(text.out, indent(formatSequence(s.failure.calls), '    '));
+        for (const v of s.failure.violations) println(text.out, `    ${v.rule} after call ${v.step}: ${v.message}`);
+        if (s.failure.error !== null) println(text.out, `    the spec threw: ${s.failure.error}`);
       }
     }
 
@@ -121,6 +132,7 @@ export const checkCommand: Command = {
         seed,
         shard: null,
         maxFindings,
+        steer,
         avoidKnownBugs: !flag(p, 'strict'),
         signal: interrupts.signal,
         record: { outDir, impl: choice.impl, implOptions: choice.options, baseSeed: seed, progress, label: choice.impl },
@@ -131,7 +143,10 @@ export const checkCommand: Command = {
       await impl.close().catch(() => {});
       interrupts.dispose();
     }
-    const implStatus = printValidation(io, v, seed);
+    const implStatus = printValidation(text, v, seed);
+    const counts = steerCounts(steer, v.rules);
+    if (steer.length > 0) println(text.out, steerLine(counts, v.runs));
+    const never = steer.length > 0 && implStatus === EXIT.ok && !v.interrupted ? unexercisedLine(counts, v.runs) : null;
     const stopped = interrupts.received();
 
     // 3. The table and the verdict.
@@ -139,19 +154,29 @@ export const checkCommand: Command = {
       ...specs.map((s) => ({ title: `spec ${s.profile}`, counts: s.rules })),
       { title: `${choice.impl} (${v.profile})`, counts: v.rules },
     ];
-    println(io.out);
-    println(io.out, 'Rules: steps that exercised each rule (INV-*: steps checked after); FAIL n: failures attributed to it');
-    println(io.out, formatRuleTable(columns));
-    println(io.out);
+    println(text.out);
+    println(text.out, 'Rules: steps that exercised each rule (INV-*: steps checked after); FAIL n: failures attributed to it');
+    println(text.out, formatRuleTable(columns));
+    println(text.out);
     const specOk = specs.every((s) => s.failure === null);
     const ok = specOk && implStatus === EXIT.ok;
     const parts = [
       specOk ? 'the spec keeps its invariants under both profiles' : 'the spec breaks an invariant',
       implStatus === EXIT.ok ? `${choice.impl} conforms to ${v.profile}` : `${choice.impl} diverges from ${v.profile}`,
     ];
-    if (stopped === null) println(io.out, `verdict: ${ok ? 'CONFORMS' : 'DOES NOT CONFORM'}: ${parts.join('; ')}`);
+    if (stopped === null) println(text.out, `verdict: ${ok ? 'CONFORMS' : 'DOES NOT CONFORM'}: ${parts.join('; ')}`);
+    if (json) {
+      const summary = validationSummary('check', v, counts);
+      const specFindings = specs.filter((s) => s.failure !== null).map((s) => ({ file: null, kind: 'spec-invariant', step: s.failure!.violations[0]?.step ?? null, message: `the spec under ${s.profile}: ${s.failure!.violations.map((x) => `${x.rule}: ${x.message}`).join('; ') || s.failure!.error}`, counterexample: null }));
+      const spec = specs.map((s) => ({ profile: s.profile, runs: s.runs, steps: s.steps, holds: s.failure === null }));
+      writeSummary(io, { ...summary, verdict: ok ? 'conforms' : 'diverges', findings: [...specFindings, ...summary.findings], data: { ...(summary.data as object), spec } });
+    }
+    if (never !== null && stopped === null && ok) {
+      println(io.err, never);
+      return EXIT.usage;
+    }
     if (stopped !== null) {
-      println(io.out, `verdict: INTERRUPTED (${stopped}): ${parts.join('; ')} in the sequences that ran`);
+      println(text.out, `verdict: INTERRUPTED (${stopped}): ${parts.join('; ')} in the sequences that ran`);
       return SIGNAL_EXIT[stopped];
     }
     return ok ? EXIT.ok : EXIT.diverges;

@@ -3,7 +3,9 @@
  * command that takes it (README, "Machine-readable output"). The human text
  * goes to stderr instead, so stdout holds exactly one JSON document.
  */
+import type { Validation } from '../harness/validate.ts';
 import type { Io } from './command.ts';
+import { displayPath } from './paths.ts';
 
 export interface SummaryFinding {
   /** The input file the finding is about (a scenario, a counterexample). */
@@ -34,4 +36,28 @@ export const textStream = (io: Io, json: boolean): NodeJS.WritableStream => (jso
 
 export function writeSummary(io: Io, s: Omit<Summary, 'format' | 'version'>): void {
   io.out.write(JSON.stringify({ format: 'dlmspec-summary', version: 1, ...s }) + '\n');
+}
+
+/** The summary of a validation (validate, and check's implementation part). */
+export function validationSummary(command: string, r: Validation, steer: readonly { rule: string; steps: number }[]): Omit<Summary, 'format' | 'version'> {
+  const findings = r.findings.map((f) => {
+    const file = f.file === null ? null : displayPath(f.file);
+    const x = f.counterexample.finding;
+    return { file, kind: x.kind, step: x.step, message: x.message, counterexample: file };
+  });
+  return {
+    command,
+    verdict: r.counterexample === null ? 'conforms' : 'diverges',
+    counts: { runs: r.runs, executions: r.executions, findings: r.findings.length, unexercisedRules: steer.filter((s) => s.steps === 0).length },
+    findings,
+    data: {
+      implementation: r.implementation,
+      profile: r.profile,
+      seed: r.results?.seed ?? r.seed,
+      interrupted: r.interrupted,
+      results: r.resultsPath === null ? null : displayPath(r.resultsPath),
+      rules: steer,
+      elapsedMs: r.elapsedMs,
+    },
+  };
 }

@@ -1,5 +1,5 @@
 /** `dlmspec validate`: one implementation against the spec under one profile. */
-import { isAbsolute, relative, resolve } from 'node:path';
+import { displayPath } from './paths.ts';
 import { InputError } from '../harness/files.ts';
 import { progressSink } from '../harness/progress.ts';
 import { formatFindingsTable } from '../harness/findings.ts';
@@ -12,6 +12,8 @@ import { formatFinding, formatGraph, formatMarkedSequence } from './format.ts';
 import { IMPL_HELP, IMPL_OPTIONS, implChoice, openImpl, profileFor } from './impl.ts';
 import { flag, freshSeed, int, parse, profile as profileOption, seed as seedOption, str } from './options.ts';
 import { describeEnvironmentError } from './errors.ts';
+import { RULE_HELP, RULE_OPTION, steerCounts, steerLine, steerRules, unexercisedLine } from './steer-option.ts';
+import { JSON_HELP, JSON_OPTION, validationSummary, writeSummary } from './summary.ts';
 
 export const DEFAULT_RUNS = 200;
 export const DEFAULT_OUT = 'out';
@@ -41,10 +43,13 @@ ${IMPL_HELP}
   --out DIR              directory for counterexample and results files (default ${DEFAULT_OUT}/)
   --strict               also generate calls that trigger known loader bugs (spec/known-bugs.ts,
                          CONFORMANCE.md); by default they are left out so the search goes on
+${RULE_HELP}
   --quiet                no progress output
+${JSON_HELP}
   -h, --help             this help
 
 ${EXIT_HELP}
+With --rule, a named rule no step of the run exercised is also exit 2 (unless the run diverged).
 `;
 
 export const validateCommand: Command = {
@@ -66,6 +71,8 @@ export const validateCommand: Command = {
         out: { type: 'string' },
         quiet: { type: 'boolean' },
         strict: { type: 'boolean' },
+        ...RULE_OPTION,
+        ...JSON_OPTION,
       },
       { min: 0, max: 0, what: '' },
     );
@@ -85,6 +92,8 @@ export const validateCommand: Command = {
     const seed = given ?? freshSeed();
     const outDir = str(p, 'out') ?? DEFAULT_OUT;
     const quiet = flag(p, 'quiet');
+    const steer = await steerRules(p);
+    const json = flag(p, 'json');
 
     const progress = progressSink(io.err, { quiet });
     await checkOutDir(outDir);
@@ -101,6 +110,7 @@ export const validateCommand: Command = {
         shard,
         ...(maxCalls !== undefined ? { maxCalls } : {}),
         maxFindings,
+        steer,
         avoidKnownBugs: !flag(p, 'strict'),
         signal: interrupts.signal,
         record: { outDir, impl: choice.impl, implOptions: choice.options, baseSeed: seed, progress, label: choice.impl },
@@ -111,7 +121,18 @@ export const validateCommand: Command = {
       await impl.close().catch(() => {});
       interrupts.dispose();
     }
-    const status = printValidation(io, r, seed);
+    const text: Io = json ? { out: io.err, err: io.err } : io;
+    let status = printValidation(text, r, seed);
+    const counts = steerCounts(steer, r.rules);
+    if (steer.length > 0) {
+      println(text.out, steerLine(counts, r.runs));
+      const never = unexercisedLine(counts, r.runs);
+      if (never !== null && status === EXIT.ok && !r.interrupted) {
+        println(io.err, never);
+        status = EXIT.usage;
+      }
+    }
+    if (json) writeSummary(io, validationSummary('validate', r, counts));
     const stopped = interrupts.received();
     return stopped !== null ? SIGNAL_EXIT[stopped] : status;
   },
@@ -168,8 +189,4 @@ export function indent(text: string, by = '  '): string {
     .join('\n');
 }
 
-/** A path as the user would type it: relative below the working directory, else absolute. */
-export function displayPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? resolve(path) : rel;
-}
+export { displayPath } from './paths.ts';

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { arbScenario, type Scenario, type ScenarioOptions } from '../generators/calls.ts';
 import { runSpec } from '../spec/run.ts';
 import { referenceSystem } from '../spec/initial.ts';
+import { InputError } from './files.ts';
 
 /** Steps of the sequence (under the options' profile and system) that exercise each of `rules`. */
 export function stepsExercising(opts: ScenarioOptions, s: Scenario, rules: readonly string[]): Record<string, number> {
@@ -41,4 +42,31 @@ export function reach(opts: ScenarioOptions, rules: readonly string[], samples: 
     }
   }
   return rules.map((rule) => ({ rule, sequences: samples, ...tally[rule]! }));
+}
+
+/** Sequences sampled to decide whether each wanted rule is reachable at all: the run's budget, within bounds. */
+export const reachSamples = (runs: number): number => Math.min(Math.max(runs, 200), 2000);
+
+/**
+ * A `--rule` no generated sequence reaches: bad input (exit 2), since the
+ * run cannot do what was asked; said before anything runs, never passed.
+ */
+export class UnreachableRules extends InputError {
+  constructor(readonly rules: readonly string[], readonly profile: string, readonly samples: number, seed: number) {
+    super(
+      `--rule ${rules.join(', ')}: no generated step reaches ${rules.length === 1 ? 'it' : 'them'} under profile ${profile} (${samples} sequences sampled, seed ${seed}); ${rules.length === 1 ? 'it' : 'they'} cannot be exercised on this implementation (dlmspec rules --reach N shows what generation reaches)`,
+    );
+  }
+}
+
+/**
+ * The arbitrary `validate` generates from when steered to `rules`: checked
+ * first on a seeded sample so that the filter of `arbSteeredScenario` never
+ * waits for a rule generation does not reach (it would never end).
+ */
+export function steeredArbitrary(opts: ScenarioOptions, rules: readonly string[], runs: number, seed: number): fc.Arbitrary<Scenario> {
+  const samples = reachSamples(runs);
+  const never = reach(opts, rules, samples, seed).filter((r) => r.steps === 0).map((r) => r.rule);
+  if (never.length > 0) throw new UnreachableRules(never, opts.profile, samples, seed);
+  return arbSteeredScenario(opts, rules);
 }

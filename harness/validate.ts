@@ -32,6 +32,7 @@ import { progressText } from './progress.ts';
 import { counterexampleName, DEFAULT_GENERATION, resultsFile, resultsName, runStem, writeResults, type ResultsFile, type RunOptions } from './results.ts';
 import { bump, type RuleCounts } from './rules.ts';
 import { mixSeed, type Shard } from './shard.ts';
+import { steeredArbitrary } from './steer.ts';
 
 export const DEFAULT_MAX_CALLS = DEFAULT_GENERATION.maxCalls;
 
@@ -50,6 +51,8 @@ export interface ValidateOptions {
   readonly graph?: GraphOptions;
   /** Generate no call that hits a known loader bug (spec/known-bugs.ts). */
   readonly avoidKnownBugs?: boolean;
+  /** Steer generation to sequences with a step exercising one of these rules (harness/steer.ts); an unreachable one is an UnreachableRules error. */
+  readonly steer?: readonly string[];
   /** Stop after this many distinct findings (default 1). */
   readonly maxFindings?: number;
   /** Stop generating when aborted: what was found is kept and recorded, the result says `interrupted`. */
@@ -163,7 +166,8 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
   let failures = 0;
   let interrupted = false;
 
-  const arb = arbScenario({ profile, system, maxCalls, avoidKnownBugs, ...opts.graph });
+  const arbOpts = { profile, system, maxCalls, avoidKnownBugs, ...opts.graph };
+  const arb = (opts.steer ?? []).length > 0 ? steeredArbitrary(arbOpts, opts.steer!, opts.runs, seed) : arbScenario(arbOpts);
   const counterexample = (scenario: Scenario, finding: Finding, path: string | null): Counterexample => ({
     format: 'dlmspec-counterexample',
     specVersion: SPEC_VERSION,
