@@ -12,6 +12,7 @@ import { readScenario, scenarioError } from '../scenarios/load.ts';
 import { parseScenario } from '../scenarios/parse.ts';
 import { EXIT, println, type Command } from './command.ts';
 import { flag, parse, str } from './options.ts';
+import { JSON_HELP, JSON_OPTION, writeSummary } from './summary.ts';
 
 const help = `Usage: dlmspec convert FILE [--out PATH]
 
@@ -26,6 +27,8 @@ From a scenario back to a counterexample: dlmspec run X.scenario --impl IMPL --o
 
 Options:
   --out PATH             write to PATH instead of standard output
+${JSON_HELP}; without --out the
+                         converted text is in data.text
   -h, --help             this help
 
 Exit status: 0 converted, 2 bad input.
@@ -36,7 +39,7 @@ export const convertCommand: Command = {
   summary: 'convert a counterexample to a scenario table, or a scenario between text and JSON',
   help,
   async run(args, io) {
-    const p = parse('convert', args, { out: { type: 'string' } }, { min: 1, max: 1, what: 'the FILE to convert' });
+    const p = parse('convert', args, { ...JSON_OPTION, out: { type: 'string' } }, { min: 1, max: 1, what: 'the FILE to convert' });
     if (flag(p, 'help')) {
       io.out.write(help);
       return EXIT.ok;
@@ -56,11 +59,11 @@ export const convertCommand: Command = {
       if (problem !== null) throw new Error(`internal: the converted scenario does not read back: ${problem}`);
     } else throw new InputError(`${file}: expected a *.counterexample.json, *.scenario or *.scenario.json file`);
     const out = str(p, 'out');
-    if (out === undefined) io.out.write(text);
-    else {
-      await writeFileAtomic(out, text);
-      println(io.err, `written: ${out}`);
-    }
+    const json = flag(p, 'json');
+    if (out !== undefined) await writeFileAtomic(out, text);
+    if (json) writeSummary(io, { command: 'convert', verdict: 'done', counts: { files: out === undefined ? 0 : 1 }, findings: [], data: { from: file, to: out ?? null, ...(out === undefined ? { text } : {}) } });
+    else if (out === undefined) io.out.write(text);
+    if (out !== undefined) println(io.err, `written: ${out}`);
     return EXIT.ok;
   },
 };

@@ -5,6 +5,7 @@
  * as the native driver instead of writing a generator of its own.
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { materialize } from '../native/build-dsos.ts';
 import type { DsoGraph } from '../model/graph.ts';
 import { GraphError, validateGraph } from '../model/graph.ts';
@@ -13,6 +14,7 @@ import { readScenario } from '../scenarios/load.ts';
 import { EXIT, println, type Command } from './command.ts';
 import { describeEnvironmentError } from './errors.ts';
 import { flag, parse } from './options.ts';
+import { JSON_HELP, JSON_OPTION, writeSummary } from './summary.ts';
 
 const help = `Usage: dlmspec dsos FILE|-
 
@@ -24,9 +26,10 @@ file; - reads a graph as JSON from standard input. Built DSOs are cached
 (.cache/dlmspec/ or $DLMSPEC_CACHE_DIR), so asking again is cheap.
 
 Options:
+${JSON_HELP} (data.dir: the directory, data.dsos: the files)
   -h, --help             this help
 
-Exit status: 0 built, 2 bad input (or no C toolchain).
+Exit status: 0 built, 2 bad input, 3 no C toolchain (the DSOs cannot be built).
 `;
 
 async function graphOf(file: string): Promise<DsoGraph> {
@@ -56,14 +59,16 @@ export const dsosCommand: Command = {
   summary: "build a graph's test DSOs (for an adapter of another loader) and print their directory",
   help,
   async run(args, io) {
-    const p = parse('dsos', args, {}, { min: 1, max: 1, what: 'a graph, scenario or counterexample FILE (or -)' });
+    const p = parse('dsos', args, JSON_OPTION, { min: 1, max: 1, what: 'a graph, scenario or counterexample FILE (or -)' });
     if (flag(p, 'help')) {
       io.out.write(help);
       return EXIT.ok;
     }
     const graph = await graphOf(p.positionals[0]!);
     try {
-      println(io.out, await materialize(graph));
+      const dir = await materialize(graph);
+      if (flag(p, 'json')) writeSummary(io, { command: 'dsos', verdict: 'done', counts: { dsos: graph.dsos.length }, findings: [], data: { dir, dsos: graph.dsos.map((d) => join(dir, d.name)) } });
+      else println(io.out, dir);
     } catch (e) {
       throw describeEnvironmentError(e);
     }

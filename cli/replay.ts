@@ -13,6 +13,7 @@ import { formatFinding, formatMarkedSequence } from './format.ts';
 import { IMPL_HELP, IMPL_OPTIONS, implChoice, openImpl } from './impl.ts';
 import { flag, parse } from './options.ts';
 import { indent } from './validate.ts';
+import { JSON_HELP, JSON_OPTION, textStream, writeSummary } from './summary.ts';
 
 const help = `Usage: dlmspec replay FILE [--impl IMPL] [options]
 
@@ -26,6 +27,7 @@ what the file was found on, name it again with --impl, --rtld, --env...
 
 Options:
 ${IMPL_HELP}
+${JSON_HELP}
   -h, --help             this help
 
 ${EXIT_HELP}
@@ -36,12 +38,14 @@ export const replayCommand: Command = {
   summary: 'run a saved counterexample again; exit 0 if it now conforms',
   help,
   async run(args, io) {
-    const p = parse('replay', args, IMPL_OPTIONS, { min: 1, max: 1, what: 'the counterexample FILE' });
+    const p = parse('replay', args, { ...IMPL_OPTIONS, ...JSON_OPTION }, { min: 1, max: 1, what: 'the counterexample FILE' });
     if (flag(p, 'help')) {
       io.out.write(help);
       return EXIT.ok;
     }
     const file = p.positionals[0]!;
+    const json = flag(p, 'json');
+    const out = textStream(io, json);
     const c = await readCounterexample(file);
     if (c.specVersion !== SPEC_VERSION) {
       println(io.err, `dlmspec: warning: ${file} was judged by spec version ${c.specVersion}; this is version ${SPEC_VERSION}`);
@@ -52,7 +56,7 @@ export const replayCommand: Command = {
       println(io.err, `dlmspec: note: ${file} was found on ${JSON.stringify(c.impl)}${c.implOptions ? ' with options' : ''}; replaying on ${choice.impl} as the command line says (a file never chooses what runs)`);
     }
     const impl = openImpl(choice);
-    println(io.out, `replaying ${file} on ${choice.impl} under ${c.profile} (${c.calls.length} calls)`);
+    println(out, `replaying ${file} on ${choice.impl} under ${c.profile} (${c.calls.length} calls)`);
     let finding: Finding | null;
     try {
       let info;
@@ -82,15 +86,19 @@ export const replayCommand: Command = {
     return report(finding);
 
     function report(f: Finding | null): number {
-      println(io.out, indent(formatMarkedSequence(c.calls, f?.call ? f.step : null)));
-      println(io.out);
+      const same = f !== null && f.step === c.finding.step && f.kind === c.finding.kind && f.aspect === c.finding.aspect && f.message === c.finding.message;
+      if (json) {
+        const findings = f === null ? [] : [{ file, kind: f.kind, step: f.step, message: f.message, counterexample: file }];
+        writeSummary(io, { command: 'replay', verdict: f === null ? 'conforms' : 'diverges', counts: { calls: c.calls.length, findings: findings.length }, findings, data: { profile: c.profile, impl: choice.impl, sameFinding: same } });
+      }
+      println(out, indent(formatMarkedSequence(c.calls, f?.call ? f.step : null)));
+      println(out);
       if (f === null) {
-        println(io.out, `CONFORMS: ${choice.impl} now agrees with the spec (${c.profile}) on every call`);
+        println(out, `CONFORMS: ${choice.impl} now agrees with the spec (${c.profile}) on every call`);
         return EXIT.ok;
       }
-      const same = f.step === c.finding.step && f.kind === c.finding.kind && f.aspect === c.finding.aspect && f.message === c.finding.message;
-      println(io.out, `DIVERGES: ${same ? 'the recorded finding still holds' : 'a different finding than the one recorded'}`);
-      println(io.out, formatFinding(f));
+      println(out, `DIVERGES: ${same ? 'the recorded finding still holds' : 'a different finding than the one recorded'}`);
+      println(out, formatFinding(f));
       return EXIT.diverges;
     }
   },

@@ -8,6 +8,7 @@ import { renderMarkdown } from '../report/markdown.ts';
 import { EXIT, EXIT_HELP, println, type Command } from './command.ts';
 import { flag, parse, str } from './options.ts';
 import { DEFAULT_OUT, displayPath } from './validate.ts';
+import { JSON_HELP, JSON_OPTION, textStream, writeSummary } from './summary.ts';
 
 const help = `Usage: dlmspec report [--in DIR] [--out DIR]
 
@@ -21,6 +22,7 @@ Writes report.md, report.html (self-contained) and junit.xml (for CI).
 Options:
   --in DIR               directory of results (default ${DEFAULT_OUT}/)
   --out DIR              where to write the report (default: DIR/report)
+${JSON_HELP} (verdict: diverges when a pair diverges)
   -h, --help             this help
 
 ${EXIT_HELP}
@@ -31,7 +33,7 @@ export const reportCommand: Command = {
   summary: 'write Markdown, HTML and JUnit XML conformance reports from validation results',
   help,
   async run(args, io) {
-    const p = parse('report', args, { in: { type: 'string' }, out: { type: 'string' } }, { min: 0, max: 0, what: '' });
+    const p = parse('report', args, { ...JSON_OPTION, in: { type: 'string' }, out: { type: 'string' } }, { min: 0, max: 0, what: '' });
     if (flag(p, 'help')) {
       io.out.write(help);
       return EXIT.ok;
@@ -49,8 +51,22 @@ export const reportCommand: Command = {
     ];
     for (const [name, text] of files) await writeFileAtomic(join(outDir, name), text);
     const diverging = data.columns.filter((c) => c.verdict === 'diverges').length;
-    println(io.out, `report of ${data.columns.length} implementation/profile pair(s), ${diverging} diverging:`);
-    for (const [name] of files) println(io.out, `  ${displayPath(join(outDir, name))}`);
+    const json = flag(p, 'json');
+    const text = textStream(io, json);
+    if (json) {
+      writeSummary(io, {
+        command: 'report',
+        verdict: diverging > 0 ? 'diverges' : 'conforms',
+        counts: { pairs: data.columns.length, diverging, warnings: data.warnings.length },
+        findings: [
+          ...data.columns.flatMap((c) => c.counterexamples.map((x) => ({ file: displayPath(x.file), kind: x.counterexample.finding.kind, step: x.counterexample.finding.step, message: x.counterexample.finding.message, counterexample: displayPath(x.file) }))),
+          ...data.warnings.map((w) => ({ file: null, kind: 'warning', step: null, message: w.replace(/\s*\n\s*/g, ' '), counterexample: null })),
+        ],
+        data: { files: files.map(([name]) => displayPath(join(outDir, name))), pairs: data.columns.map((c) => ({ impl: c.impl, profile: c.profile, sequences: c.sequences, verdict: c.verdict })) },
+      });
+    }
+    println(text, `report of ${data.columns.length} implementation/profile pair(s), ${diverging} diverging:`);
+    for (const [name] of files) println(text, `  ${displayPath(join(outDir, name))}`);
     return EXIT.ok;
   },
 };

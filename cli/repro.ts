@@ -6,6 +6,7 @@ import { checkOutDir, InputError, writeFileAtomic } from '../harness/files.ts';
 import { MARKER, reproFiles } from '../repro/generate.ts';
 import { EXIT, EXIT_HELP, println, type Command } from './command.ts';
 import { flag, parse, str } from './options.ts';
+import { JSON_HELP, JSON_OPTION, textStream, writeSummary } from './summary.ts';
 
 const help = `Usage: dlmspec repro FILE --out DIR
 
@@ -20,6 +21,7 @@ DIR must be empty, absent, or an earlier reproducer (it is then written over).
 
 Options:
   --out DIR              where to write the reproducer (required)
+${JSON_HELP} (data: the files written)
   -h, --help             this help
 
 ${EXIT_HELP}
@@ -30,7 +32,7 @@ export const reproCommand: Command = {
   summary: 'write a standalone C reproducer (Makefile + main.c) of a counterexample',
   help,
   async run(args, io) {
-    const p = parse('repro', args, { out: { type: 'string' } }, { min: 1, max: 1, what: 'the counterexample FILE' });
+    const p = parse('repro', args, { ...JSON_OPTION, out: { type: 'string' } }, { min: 1, max: 1, what: 'the counterexample FILE' });
     if (flag(p, 'help')) {
       io.out.write(help);
       return EXIT.ok;
@@ -44,9 +46,12 @@ export const reproCommand: Command = {
     const files = reproFiles(c);
     for (const [name, text] of files) await writeFileAtomic(join(out, name), text);
     const shown = relative(process.cwd(), out) || '.';
-    println(io.out, `wrote a reproducer of ${file} (${c.calls.length} calls, ${c.graph.dsos.length} DSOs, ${c.profile}) to ${shown}/`);
-    println(io.out, `  make -C ${shown}          build the DSOs and the program`);
-    println(io.out, `  make -C ${shown} run      run it (exit status 1 at the first divergence)`);
+    const json = flag(p, 'json');
+    const text = textStream(io, json);
+    if (json) writeSummary(io, { command: 'repro', verdict: 'done', counts: { calls: c.calls.length, dsos: c.graph.dsos.length, files: files.size }, findings: [], data: { counterexample: file, dir: shown, files: [...files.keys()].map((name) => join(shown, name)) } });
+    println(text, `wrote a reproducer of ${file} (${c.calls.length} calls, ${c.graph.dsos.length} DSOs, ${c.profile}) to ${shown}/`);
+    println(text, `  make -C ${shown}          build the DSOs and the program`);
+    println(text, `  make -C ${shown} run      run it (exit status 1 at the first divergence)`);
     return EXIT.ok;
   },
 };

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { specCounterexample } from '../cli/fixtures.ts';
 import { loadSchema, schemaError, type SchemaName } from './validate.ts';
 
-describe.each<SchemaName>(['counterexample', 'results', 'scenario'])('schema/%s.schema.json', (name) => {
+describe.each<SchemaName>(['counterexample', 'results', 'scenario', 'summary'])('schema/%s.schema.json', (name) => {
   test('is a valid draft 2020-12 schema, strict', () => {
     const schema = loadSchema(name);
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');

@@ -10,8 +10,8 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 
 export const SCHEMA_DIR = dirname(fileURLToPath(import.meta.url));
 
-export type SchemaName = 'counterexample' | 'results' | 'scenario';
-const SCHEMA_NAMES: readonly SchemaName[] = ['counterexample', 'results', 'scenario'];
+export type SchemaName = 'counterexample' | 'results' | 'scenario' | 'summary';
+const SCHEMA_NAMES: readonly SchemaName[] = ['counterexample', 'results', 'scenario', 'summary'];
 
 export function schemaPath(name: SchemaName): string {
   return join(SCHEMA_DIR, `${name}.schema.json`);
