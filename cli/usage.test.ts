@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { specCounterexample } from './fixtures.ts';
 import { runBin, runMain, tempDir, type BinResult } from './test-helpers.ts';
 
-const COMMANDS = ['check', 'validate', 'replay', 'repro', 'report'];
+const COMMANDS = ['check', 'validate', 'replay', 'repro', 'report', 'run', 'convert', 'rules', 'dsos'];
 
 /** Runs at most two bins at a time (two cores). */
 async function all<T>(jobs: (() => Promise<T>)[]): Promise<T[]> {
@@ -41,6 +41,9 @@ describe('help', () => {
       expect(rest[i]!.stdout).toMatch(new RegExp(`^Usage: dlmspec ${c} `));
     });
     expect(rest[COMMANDS.length]!.stdout).toMatch(/^Usage: dlmspec validate /);
+    // --json on every command, --rule on validate and check.
+    COMMANDS.forEach((c, i) => expect(rest[i]!.stdout, c).toMatch(/^  --json {2,}one JSON summary on stdout/m));
+    for (const c of ['validate', 'check']) expect(rest[COMMANDS.indexOf(c)]!.stdout, c).toMatch(/^  --rule ID {2,}steer generation/m);
   });
 
   test('no command: usage on stderr, exit 2', async () => {
@@ -106,6 +109,8 @@ describe('bad input', () => {
     ['repro of a malformed file', (d, o) => ['repro', join(d, 'malformed.json'), '--out', o], /not valid JSON/],
     ['report on no results', (d, o) => ['report', '--in', join(d, 'empty'), '--out', o], /no validation results/],
     ['report on a missing directory', (d, o) => ['report', '--in', join(d, 'nope'), '--out', o], /cannot read directory: no such directory/],
+    ['unknown --rule', (_d, o) => ['validate', '--impl', 'spec:glibc', '--rule', 'NOPE1', '--out', o], /--rule NOPE1: no such rule in the catalogue/],
+    ['unreachable --rule', (_d, o) => ['validate', '--impl', 'spec:glibc', '--rule', 'S2', '--runs', '1', '--seed', '1', '--out', o, '--quiet'], /--rule S2: no generated step reaches it under profile glibc/],
     ['report on bad results', (d, o) => ['report', '--in', join(d, 'badresults'), '--out', o], /x.results.json: not a valid results file: \(top level\): missing property/],
   ];
 
