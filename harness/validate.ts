@@ -120,9 +120,15 @@ export interface Validation {
   readonly resultsPath: string | null;
 }
 
-class Interrupted extends Error {
-  override readonly name = 'Interrupted';
-}
+/**
+ * How often the loop lets the event loop turn: an implementation that
+ * answers at once (the spec) resolves in microtasks only, and a signal
+ * handler, which runs as a macrotask, would never see its turn.
+ */
+const YIELD_EVERY_MS = 20;
+
+/** fast-check's own interrupt: it stops generating and shrinking, and keeps the failure found so far. */
+const interrupt = () => new fc.PreconditionFailure(true);
 
 type Failure = { scenario: Scenario; finding: Finding; rules: readonly string[] };
 
@@ -165,6 +171,7 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
   let executions = 0;
   let failures = 0;
   let interrupted = false;
+  let yielded = Date.now();
 
   const arbOpts = { profile, system, maxCalls, avoidKnownBugs, ...opts.graph };
   const arb = (opts.steer ?? []).length > 0 ? steeredArbitrary(arbOpts, opts.steer!, opts.runs, seed) : arbScenario(arbOpts);
@@ -191,7 +198,11 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
     let writing: Promise<void> = Promise.resolve();
 
     const property = fc.asyncProperty(arb, async (scenario) => {
-      if (opts.signal?.aborted) throw new Interrupted('interrupted');
+      if (Date.now() - yielded >= YIELD_EVERY_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yielded = Date.now();
+      }
+      if (opts.signal?.aborted) throw interrupt();
       const spec = runSpec(profile, scenario.graph, scenario.calls, system);
       const outcome = await impl.run(scenario.graph, scenario.calls);
       executions++;
@@ -245,7 +256,10 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
     if (failed === null || start === null) break;
 
     const shrunk = !stopped;
-    const settled = await settle(impl, profile, system, failed, stopped ? null : details.counterexamplePath, counterexample);
+    // Stopped: the failing run as it ran (its message is that of these calls); the implementation is not run again.
+    const settled = stopped
+      ? { counterexample: counterexample(failed.scenario, failed.finding, null), rules: failed.rules, reran: false }
+      : await settle(impl, profile, system, failed, details.counterexamplePath, counterexample);
     executions += settled.reran ? 1 : 0;
     const key = findingKey(settled.counterexample.finding, settled.rules);
     const same = known.get(key);
