@@ -9,7 +9,7 @@ import { runSpec } from '../spec/run.ts';
 import { EnvironmentError } from '../harness/files.ts';
 import { EXIT, EXIT_HELP, println, type Command } from './command.ts';
 import { describeEnvironmentError } from './errors.ts';
-import { formatFinding, formatMarkedSequence } from './format.ts';
+import { formatFinding, formatMarkedSequence } from '../harness/format.ts';
 import { IMPL_HELP, IMPL_OPTIONS, implChoice, openImpl } from './impl.ts';
 import { flag, parse } from './options.ts';
 import { indent } from './validate.ts';

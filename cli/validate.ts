@@ -8,7 +8,7 @@ import { validate, type Validation } from '../harness/validate.ts';
 import { checkOutDir } from '../harness/files.ts';
 import { catchInterrupts, cleanCache, SIGNAL_EXIT } from './run-control.ts';
 import { EXIT, EXIT_HELP, println, type Command, type Io } from './command.ts';
-import { formatFinding, formatGraph, formatMarkedSequence } from './format.ts';
+import { formatFinding, formatGraph, formatMarkedSequence } from '../harness/format.ts';
 import { IMPL_HELP, IMPL_OPTIONS, implChoice, openImpl, profileFor } from './impl.ts';
 import { flag, freshSeed, int, parse, profile as profileOption, seed as seedOption, str } from './options.ts';
 import { describeEnvironmentError } from './errors.ts';

@@ -3,7 +3,7 @@
  * no scripts, no external assets.
  */
 import { formatCall } from '../model/call.ts';
-import { formatGraph } from '../cli/format.ts';
+import { formatGraph } from '../harness/format.ts';
 import { eventsText, namespacesText } from '../repro/generate.ts';
 import { DIAGRAM_CSS, namespaceDiagram } from './diagram.ts';
 import type { ReportCounterexample, ReportData } from './load.ts';

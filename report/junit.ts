@@ -3,7 +3,7 @@
  * failing test case per distinct finding (a conforming run is one passing
  * case), and one passing case per rule saying how often it was exercised.
  */
-import { formatFinding } from '../cli/format.ts';
+import { formatFinding } from '../harness/format.ts';
 import { formatSequence } from '../model/call.ts';
 import type { ReportData } from './load.ts';
 import { allRules } from './render-common.ts';

@@ -1,5 +1,5 @@
 /** The conformance report as Markdown (for a pull request or an issue). */
-import { formatGraph } from '../cli/format.ts';
+import { formatGraph } from '../harness/format.ts';
 import { eventsText } from '../repro/generate.ts';
 import type { ReportData } from './load.ts';
 import { allRules, cellText, failingCall, headline, namespacesLines, resultText, seconds, sequenceText, verdictText } from './render-common.ts';

@@ -15,7 +15,7 @@ import { formatLmid, formatMode } from '../model/mode.ts';
 import type { ExpectedObservation, LifecycleEvent } from '../model/observation.ts';
 import { linkFlags } from '../native/build-dsos.ts';
 import { dsoSource } from '../native/dso-source.ts';
-import { formatResult as resultText } from '../cli/format.ts';
+import { formatResult as resultText } from '../harness/format.ts';
 import { formatNamespaces as namespacesText } from '../harness/compare.ts';
 import { NATIVE_DIR } from '../native/toolchain.ts';
 import { runSpec } from '../spec/run.ts';
@@ -35,7 +35,7 @@ export function dsoFlags(dso: Dso): string[] {
   return linkFlags(dso).map((f) => (f.includes('$ORIGIN') ? `'${f.replace('$ORIGIN', () => '$$ORIGIN')}'` : f));
 }
 
-/** The texts dlmspec-repro.h prints for an observation: the terminal's own (cli/format.ts, spec/compare.ts). */
+/** The texts dlmspec-repro.h prints for an observation: the terminal's own (harness/format.ts, spec/compare.ts). */
 export { resultText, namespacesText };
 
 const eventKey = (e: LifecycleEvent) => `${e.event} ${e.object}@ns${e.ns}`;
