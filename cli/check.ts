@@ -99,30 +99,40 @@ export const checkCommand: Command = {
     const progress = progressSink(io.err, { quiet });
     // Before any work: a bad --out is found now, not after the run.
     await checkOutDir(outDir);
+    // From here on an interrupt stops the work in hand and ends with what was done (exit 130/143).
+    const interrupts = catchInterrupts((name) => progress.log(`${name}: stopping; the results so far are being written (again to quit at once)`));
 
     println(text.out, `dlmspec check (seed ${seed})`);
     // 1. The spec's own invariants.
     const specs: SpecCheck[] = [];
     for (const [i, profile] of PROFILES.entries()) {
-      const s = checkSpec(profile, {
+      const s = await checkSpec(profile, {
         runs: specRuns,
+        signal: interrupts.signal,
         seed: shardSeed(seed, { index: i + 1, count: PROFILES.length + 1 }),
         onProgress: (x) => progress.update(progressText(`spec invariants / ${profile}`, x, specRuns)),
       });
       progress.done();
       specs.push(s);
-      println(text.out, `${s.failure === null ? 'PASS' : 'FAIL'} spec invariants under ${profile}: ${s.runs} sequences, ${s.steps} steps (${(s.elapsedMs / 1000).toFixed(1)} s)`);
+      const verdict = s.failure !== null ? 'FAIL' : s.interrupted ? 'INTERRUPTED' : 'PASS';
+      println(text.out, `${verdict} spec invariants under ${profile}: ${s.runs} sequences${s.interrupted ? ` of ${specRuns}` : ''}, ${s.steps} steps (${(s.elapsedMs / 1000).toFixed(1)} s)`);
       if (s.failure !== null) {
         println(text.out, indent(formatGraph(s.failure.graph), '    '));
         println(text.out, indent(formatSequence(s.failure.calls), '    '));
         for (const v of s.failure.violations) println(text.out, `    ${v.rule} after call ${v.step}: ${v.message}`);
         if (s.failure.error !== null) println(text.out, `    the spec threw: ${s.failure.error}`);
       }
+      if (s.interrupted) break;
+    }
+    const early = interrupts.received();
+    if (early !== null) {
+      interrupts.dispose();
+      println(text.out, `verdict: INTERRUPTED (${early}) while checking the spec's invariants; ${choice.impl} was not run`);
+      return SIGNAL_EXIT[early];
     }
 
     // 2. The implementation.
     if (choice.kind.kind === 'native') await cleanCache();
-    const interrupts = catchInterrupts((name) => progress.log(`${name}: stopping; the results so far are being written (again to quit at once)`));
     const impl = openImpl(choice);
     let v;
     try {

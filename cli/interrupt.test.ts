@@ -1,5 +1,5 @@
 /**
- * SIGINT / SIGTERM during `dlmspec validate`, through the real bin: the run
+ * SIGINT / SIGTERM during `dlmspec validate` and `check`, through the real bin: the run
  * stops within seconds (also while shrinking, also on the native driver),
  * writes its results marked interrupted, keeps the counterexample written so
  * far, leaves no temporary file and no driver process, and exits 130 / 143.
@@ -120,6 +120,31 @@ describe('an interrupted validate', () => {
     expect(checkCounterexample(c)).toBeNull();
     expect(c.shrunk).toBe(false);
     expect(r.stdout).toMatch(/^FAIL .*INTERRUPTED after \d+ of 20 sequences/m);
+  });
+});
+
+describe('an interrupted check', () => {
+  test("SIGINT while checking the spec's invariants: exit 130 at once, the implementation not run, nothing written", async () => {
+    const dir = join(await tempDir(), 'out');
+    const args = ['check', '--impl', 'spec:rtld-shared', '--spec-runs', '10000000', '--runs', '10', '--seed', '3', '--out', dir];
+    const r = await interrupt(args, 'SIGINT', (stderr) => /spec invariants \/ glibc: \d+\/10000000 runs/.test(stderr));
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stopMs).toBeLessThan(3_000);
+    expect(r.stdout).toMatch(/^INTERRUPTED spec invariants under glibc: \d+ sequences of 10000000/m);
+    expect(r.stdout).toMatch(/^verdict: INTERRUPTED \(SIGINT\) while checking the spec's invariants; spec:rtld-shared was not run$/m);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  test('SIGTERM while running the implementation: exit 143 at once, results marked interrupted, the verdict says so', async () => {
+    const dir = await tempDir();
+    const args = ['check', '--impl', 'spec:rtld-shared', '--spec-runs', '1', '--runs', '10000000', '--seed', '3', '--out', dir];
+    const r = await interrupt(args, 'SIGTERM', (stderr) => /spec:rtld-shared \/ rtld-shared: \d+\/10000000 runs/.test(stderr));
+    expect(r.code, r.stderr).toBe(143);
+    expect(r.stopMs).toBeLessThan(3_000);
+    expect(r.stdout).toMatch(/^verdict: INTERRUPTED \(SIGTERM\): .* in the sequences that ran$/m);
+    const results = onlyResults(dir);
+    expect(results.interrupted).toBe(true);
+    expect(results.completed).toBeGreaterThan(0);
   });
 });
 

@@ -18,6 +18,8 @@ export interface SpecCheckOptions {
   readonly seed: number;
   readonly maxCalls?: number;
   readonly onProgress?: (p: { runs: number; failures: number; shrinking: boolean; elapsedMs: number }) => void;
+  /** Stop when aborted (SIGINT/SIGTERM): the result says `interrupted`. */
+  readonly signal?: AbortSignal;
 }
 
 export interface SpecFailure {
@@ -38,9 +40,13 @@ export interface SpecCheck {
   readonly elapsedMs: number;
   readonly rules: RuleCounts;
   readonly failure: SpecFailure | null;
+  readonly interrupted: boolean;
 }
 
-export function checkSpec(profile: Profile, opts: SpecCheckOptions): SpecCheck {
+/** How often the check lets the event loop turn, so that a signal handler runs (the spec answers without I/O). */
+const YIELD_EVERY_MS = 20;
+
+export async function checkSpec(profile: Profile, opts: SpecCheckOptions): Promise<SpecCheck> {
   const started = Date.now();
   const rules: RuleCounts = {};
   // Invariants that are rules of their own (NS1, LOAD2, S13...) count the steps that exercised
@@ -51,8 +57,15 @@ export function checkSpec(profile: Profile, opts: SpecCheckOptions): SpecCheck {
   let failures = 0;
   let shrinking = false;
   let last: { scenario: Scenario; violations: Violation[]; error: string | null } | null = null;
+  let yielded = Date.now();
 
-  const property = fc.property(arbScenario({ profile, maxCalls: opts.maxCalls ?? 12 }), (scenario) => {
+  const property = fc.asyncProperty(arbScenario({ profile, maxCalls: opts.maxCalls ?? 12 }), async (scenario) => {
+    if (Date.now() - yielded >= YIELD_EVERY_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      yielded = Date.now();
+    }
+    // fast-check's own interrupt: no more generating or shrinking; a failure found so far is kept.
+    if (opts.signal?.aborted) throw new fc.PreconditionFailure(true);
     runs++;
     let violations: Violation[] = [];
     let error: string | null = null;
@@ -78,7 +91,7 @@ export function checkSpec(profile: Profile, opts: SpecCheckOptions): SpecCheck {
     opts.onProgress?.({ runs, failures, shrinking, elapsedMs: Date.now() - started });
     return ok;
   });
-  const details = fc.check(property, { numRuns: opts.runs, seed: opts.seed });
+  const details = await fc.check(property, { numRuns: opts.runs, seed: opts.seed });
   const failed = last as { scenario: Scenario; violations: Violation[]; error: string | null } | null;
   let failure: SpecFailure | null = null;
   if (details.failed && failed !== null) {
@@ -86,5 +99,5 @@ export function checkSpec(profile: Profile, opts: SpecCheckOptions): SpecCheck {
     for (const v of failed.violations) bump(rules, [v.rule], 'failures');
     if (failed.error !== null) bump(rules, ['SPEC-ERROR'], 'failures');
   }
-  return { profile, seed: opts.seed, runs: details.numRuns, steps, elapsedMs: Date.now() - started, rules, failure };
+  return { profile, seed: opts.seed, runs: details.numRuns, steps, elapsedMs: Date.now() - started, rules, failure, interrupted: opts.signal?.aborted === true };
 }
