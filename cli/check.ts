@@ -10,7 +10,7 @@ import { validate } from '../harness/validate.ts';
 import { checkSpec, type SpecCheck } from '../harness/spec-check.ts';
 import { shardSeed } from '../harness/shard.ts';
 import { PROFILES } from '../spec/profile.ts';
-import { checkOutDir } from '../harness/files.ts';
+import { checkOutDir, removeStaleTemps } from '../harness/files.ts';
 import { catchInterrupts, cleanCache, SIGNAL_EXIT } from './run-control.ts';
 import { EXIT, EXIT_HELP, println, type Command, type Io } from './command.ts';
 import { describeEnvironmentError } from './errors.ts';
@@ -99,6 +99,8 @@ export const checkCommand: Command = {
     const progress = progressSink(io.err, { quiet });
     // Before any work: a bad --out is found now, not after the run.
     await checkOutDir(outDir);
+    // Half-written files of a run killed outright (SIGKILL): never read, removed now.
+    await removeStaleTemps(outDir);
     // From here on an interrupt stops the work in hand and ends with what was done (exit 130/143).
     const interrupts = catchInterrupts((name) => progress.log(`${name}: stopping; the results so far are being written (again to quit at once)`));
 

@@ -123,6 +123,19 @@ describe('an interrupted validate', () => {
   });
 });
 
+describe('a run killed outright', () => {
+  test('the half-written file of a killed run in --out is removed by the next run; a live one is kept', async () => {
+    const dir = await tempDir();
+    const stale = '.spec-rtld-shared--rtld-shared--seed3.results.json.tmp-999999999-0123abcd';
+    const live = `.other.results.json.tmp-${process.pid}-0123abcd`;
+    await writeFile(join(dir, stale), '{"half');
+    await writeFile(join(dir, live), '{"being written');
+    const r = await interrupt([...SPEC_RUN, '--out', dir], 'SIGINT', running);
+    expect(r.code, r.stderr).toBe(130);
+    expect(readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([live]);
+  });
+});
+
 describe('an interrupted check', () => {
   test("SIGINT while checking the spec's invariants: exit 130 at once, the implementation not run, nothing written", async () => {
     const dir = join(await tempDir(), 'out');
