@@ -2,10 +2,17 @@
  * The namespace lists as the loader keeps them (glibc: elf/dl-object.c), on
  * an immer draft of the state: every function here runs inside a `produce`.
  */
-import type { Draft } from 'immer';
+import { Immer, original, type Draft } from 'immer';
 import type { Entry, LoaderState } from '../model/state.ts';
 
 export type StateDraft = Draft<LoaderState>;
+
+/**
+ * The spec's `produce`: immer's, with auto-freezing off (`autoFreeze: false`,
+ * immer's own option). No state is written outside a recipe, so freezing
+ * each new state deeply guarded nothing and took about 15% of a run.
+ */
+export const { produce } = new Immer({ autoFreeze: false });
 
 /** What makes a new entry what it is; the rest of it starts out empty. */
 export type EntryFields = Pick<Entry, 'object' | 'ns' | 'kind' | 'master'>;
@@ -23,9 +30,13 @@ export function entryOf(draft: StateDraft, id: number): Draft<Entry> {
  */
 export function findObject(draft: StateDraft, ns: number, object: string): Draft<Entry> | undefined {
   const list = draft.namespaces[ns] ?? [];
+  // Names are read from the state before the call where it has the entry:
+  // an entry read through the draft is drafted (copied on first write, and
+  // finalized) even when only its name was looked at.
+  const before = original(draft.entries) ?? {};
   for (let i = list.length - 1; i >= 0; i--) {
-    const e = entryOf(draft, list[i] as number);
-    if (e.object === object) return e;
+    const id = list[i] as number;
+    if ((before[id] ?? entryOf(draft, id)).object === object) return entryOf(draft, id);
   }
   return undefined;
 }
