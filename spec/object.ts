@@ -26,17 +26,21 @@ export function entryOf(draft: StateDraft, id: number): Draft<Entry> {
 /**
  * The entry of `object` in namespace `ns` (glibc: _dl_map_object's walk of
  * the namespace list, `_dl_name_match_p`). A namespace of the spec holds one
- * entry per object; of several, the newest is taken.
+ * entry per object; of several, the newest is taken. Within an open a list
+ * only grows, by the entries the call creates: those are looked at first
+ * (newest first), then the list as the call found it, read from the state
+ * before the call, so that only the entry found is drafted.
  */
 export function findObject(draft: StateDraft, ns: number, object: string): Draft<Entry> | undefined {
-  const list = draft.namespaces[ns] ?? [];
-  // Names are read from the state before the call where it has the entry:
-  // an entry read through the draft is drafted (copied on first write, and
-  // finalized) even when only its name was looked at.
-  const before = original(draft.entries) ?? {};
+  const before = original(draft) as LoaderState;
+  for (let id = draft.nextId - 1; id >= before.nextId; id--) {
+    const e = draft.entries[id];
+    if (e !== undefined && e.ns === ns && e.object === object) return e;
+  }
+  const list = before.namespaces[ns] ?? [];
   for (let i = list.length - 1; i >= 0; i--) {
     const id = list[i] as number;
-    if ((before[id] ?? entryOf(draft, id)).object === object) return entryOf(draft, id);
+    if (before.entries[id]?.object === object) return entryOf(draft, id);
   }
   return undefined;
 }
