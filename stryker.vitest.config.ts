@@ -16,7 +16,7 @@ const ORDER = [
   'properties/catalogue.test.ts',
   'harness/progress.test.ts',
   'harness/files.test.ts',
-  'spec/graph-order.test.ts',
+  'spec/event-order.test.ts',
 ];
 
 class CheapFirst implements TestSequencer {

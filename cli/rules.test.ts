@@ -19,7 +19,7 @@ describe('dlmspec rules', () => {
 
   test('--rule: the statement and source in full; an unknown rule is bad input', async () => {
     const r = await runMain(['rules', '--rule', 'S11']);
-    expect(r.stdout).toContain('source: §3 seen (patched build)');
+    expect(r.stdout).toContain('source: observed on the RTLD_SHARED series build (v12)');
     const bad = await runMain(['rules', '--rule', 'S99']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--rule S99: no such rule');

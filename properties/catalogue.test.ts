@@ -3,7 +3,12 @@
  * - every rule ID of the catalogue is checked by at least one test, and the
  *   catalogue's "Checked by" cell names exactly the test files that cite it;
  * - every ID a test cites, every ID in `INVARIANTS`, and every rule ID the
- *   spec's code cites is in the catalogue.
+ *   spec's code cites is in the catalogue;
+ * - both directions between the catalogue and the spec: every rule has an
+ *   implementing site in spec/ (a doc comment that begins with its ID, a
+ *   call `exercise(ctx, ...)` naming it, or an `INVARIANTS` entry of
+ *   spec/invariants.ts for a pure invariant), and every ID cited at such a
+ *   site is in the catalogue.
  * Citing convention (see the top of CONFORMANCE.md): a test cites a rule by
  * writing `[ID]` in its name (or its describe's name); the invariant suite
  * names one test per `INVARIANTS` entry as `[${inv.id}] ...`.
@@ -75,9 +80,34 @@ export function citations(): Map<string, Set<string>> {
   return cites;
 }
 
+/** A doc comment's first words when they are rule IDs: `/** S1, S2: ...`, `/**\n * LOAD2: ...`. */
+const DOC_IDS = new RegExp(String.raw`/\*\*\s*(?:\*\s*)?((?:${ID})(?:,\s*(?:${ID}))*)\b`, 'g');
+/** The arguments of an `exercise(ctx, ...)` call. */
+const EXERCISE = /\bexercise\(\s*ctx\s*,([^)]*)\)/g;
+
+/** rule ID -> the implementing sites in spec/'s non-test files that cite it (`file: how`), read from the files' text. */
+export function specSites(): Map<string, string[]> {
+  const sites = new Map<string, string[]>();
+  const add = (id: string, site: string) => sites.set(id, [...(sites.get(id) ?? []), site]);
+  for (const file of walk(join(ROOT, 'spec'), (p) => p.endsWith('.ts') && !p.endsWith('.test.ts'))) {
+    const text = readFileSync(file, 'utf8');
+    const name = relative(ROOT, file);
+    for (const m of text.matchAll(DOC_IDS)) for (const id of (m[1] as string).split(/,\s*/)) add(id, `${name}: doc comment`);
+    for (const m of text.matchAll(EXERCISE)) {
+      const args = m[1] as string;
+      const quoted = [...args.matchAll(/'([^']*)'/g)].map((q) => q[1] as string);
+      if (quoted.length === 0) throw new Error(`${name}: exercise(ctx, ${args.trim()}) names no rule ID literally`);
+      for (const id of quoted) add(id, `${name}: exercise`);
+    }
+  }
+  for (const inv of INVARIANTS) add(inv.id, 'spec/invariants.ts: INVARIANTS');
+  return sites;
+}
+
 const catalogue = parseCatalogue(readFileSync(join(ROOT, 'CONFORMANCE.md'), 'utf8'));
 const ids = new Set(catalogue.map((r) => r.id));
 const cites = citations();
+const sites = specSites();
 const citedBy = (id: string) => [...cites].filter(([, s]) => s.has(id)).map(([f]) => f).sort();
 
 describe('rule catalogue (CONFORMANCE.md)', () => {
@@ -118,5 +148,14 @@ describe('rule catalogue (CONFORMANCE.md)', () => {
       }
     }
     expect([...new Set(unknown)]).toEqual([]);
+  });
+
+  test('every rule of the catalogue has an implementing site in spec/', () => {
+    expect(catalogue.filter((r) => !sites.has(r.id)).map((r) => `${r.id} (line ${r.line})`), 'rules no spec/ site cites').toEqual([]);
+  });
+
+  test('every ID cited at an implementing site in spec/ is in the catalogue', () => {
+    const unknown = [...sites].filter(([id]) => !ids.has(id)).map(([id, at]) => `${id} at ${at.join(', ')}`);
+    expect(unknown, 'spec/ sites citing IDs missing from CONFORMANCE.md').toEqual([]);
   });
 });

@@ -22,6 +22,33 @@ describe.each(PROFILES)('invariants hold after every step (%s)', (profile) => {
 });
 
 /**
+ * NS1 and NS2 checked on what a run shows, by a definition of their own (not
+ * `freeNamespaces`, which the spec picks with, nor the NS1 entry of
+ * INVARIANTS, which reads the state): a successful LM_ID_NEWLM open lands in
+ * the lowest of 1..15 that the namespace lists shown after the previous call
+ * do not name; with all of them named, the open fails.
+ */
+describe.each(PROFILES)('LM_ID_NEWLM on the namespaces shown (%s)', (profile) => {
+  test.prop([arbScenario({ profile, maxCalls: 24 }).map(readable)], { numRuns: Number(process.env.DLMSPEC_RUNS ?? 1000) })(
+    '[NS1][NS2] the lowest namespace the previous lists do not show',
+    (s) => {
+      const run = runSpec(profile, s.graph, s.calls);
+      let shown = new Set(run.initial.namespaces.flatMap((list, ns) => (list.length > 0 ? [ns] : [])));
+      for (const st of run.steps) {
+        const c = st.call;
+        if (c.op === 'dlmopen' && c.lmid === LM_ID_NEWLM) {
+          const lowest = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15].find((ns) => !shown.has(ns));
+          const r = st.expected.result;
+          if (r.kind === 'handle') expect(r.ns, describeScenario(s)).toBe(lowest);
+          if (lowest === undefined) expect(r.kind, describeScenario(s)).toBe('null');
+        }
+        shown = new Set(st.expected.namespaces.map((v) => v.ns));
+      }
+    },
+  );
+});
+
+/**
  * Each invariant can fail: a run of the spec whose trace is then broken by
  * hand, in the one way the invariant forbids, must be flagged under its ID.
  * The names carry the IDs (`[${inv.id}] ...`), which is how CONFORMANCE.md's

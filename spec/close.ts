@@ -1,11 +1,10 @@
 /** dlclose (glibc: elf/dl-close.c `_dl_close` and `_dl_close_worker`). */
-import { produce } from 'immer';
 import type { LifecycleEvent } from '../model/observation.ts';
 import type { Entry, LoaderState } from '../model/state.ts';
 import { exercise, objectInfo, type SpecContext } from './context.ts';
 import { eventOrder } from './event-order.ts';
 import * as msg from './messages.ts';
-import { entryOf } from './object.ts';
+import { entryOf, produce } from './object.ts';
 import { unchanged, type Outcome } from './open.ts';
 import { masterKept, proxyClosed } from './shared.ts';
 

@@ -2,10 +2,17 @@
  * The namespace lists as the loader keeps them (glibc: elf/dl-object.c), on
  * an immer draft of the state: every function here runs inside a `produce`.
  */
-import type { Draft } from 'immer';
+import { Immer, original, type Draft } from 'immer';
 import type { Entry, LoaderState } from '../model/state.ts';
 
 export type StateDraft = Draft<LoaderState>;
+
+/**
+ * The spec's `produce`: immer's, with auto-freezing off (`autoFreeze: false`,
+ * immer's own option). No state is written outside a recipe, so freezing
+ * each new state deeply guarded nothing and took about 15% of a run.
+ */
+export const { produce } = new Immer({ autoFreeze: false });
 
 /** What makes a new entry what it is; the rest of it starts out empty. */
 export type EntryFields = Pick<Entry, 'object' | 'ns' | 'kind' | 'master'>;
@@ -19,13 +26,21 @@ export function entryOf(draft: StateDraft, id: number): Draft<Entry> {
 /**
  * The entry of `object` in namespace `ns` (glibc: _dl_map_object's walk of
  * the namespace list, `_dl_name_match_p`). A namespace of the spec holds one
- * entry per object; of several, the newest is taken.
+ * entry per object; of several, the newest is taken. Within an open a list
+ * only grows, by the entries the call creates: those are looked at first
+ * (newest first), then the list as the call found it, read from the state
+ * before the call, so that only the entry found is drafted.
  */
 export function findObject(draft: StateDraft, ns: number, object: string): Draft<Entry> | undefined {
-  const list = draft.namespaces[ns] ?? [];
+  const before = original(draft) as LoaderState;
+  for (let id = draft.nextId - 1; id >= before.nextId; id--) {
+    const e = draft.entries[id];
+    if (e !== undefined && e.ns === ns && e.object === object) return e;
+  }
+  const list = before.namespaces[ns] ?? [];
   for (let i = list.length - 1; i >= 0; i--) {
-    const e = entryOf(draft, list[i] as number);
-    if (e.object === object) return e;
+    const id = list[i] as number;
+    if (before.entries[id]?.object === object) return entryOf(draft, id);
   }
   return undefined;
 }

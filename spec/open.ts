@@ -5,7 +5,6 @@
  * spec/shared.ts's.
  */
 import type { Draft } from 'immer';
-import { produce } from 'immer';
 import type { CallResult, LifecycleEvent } from '../model/observation.ts';
 import {
   DL_NNS,
@@ -25,7 +24,7 @@ import { canonicalHandle, freeNamespaces, type Entry, type LoaderState } from '.
 import { exercise, objectInfo, type SpecContext } from './context.ts';
 import { eventOrder } from './event-order.ts';
 import * as msg from './messages.ts';
-import { _dl_new_object, createdSince, findObject, LoadError, type StateDraft } from './object.ts';
+import { _dl_new_object, createdSince, findObject, LoadError, produce, type StateDraft } from './object.ts';
 import { _dl_new_proxy, callShares, dependencyShares, globalRefused, noloadProxy, proxyOfDependency, proxyOfNamed, proxyReopened, refuseDemotion } from './shared.ts';
 
 /** The state after a call, what it returned, and the events it caused. */

@@ -1,6 +1,6 @@
 /**
  * The two loaders the spec describes.
- * - `glibc`: stock glibc 2.34+ (SEMANTICS.md section 2): RTLD_SHARED and
+ * - `glibc`: stock glibc 2.34+ (observed on glibc 2.36, Debian 12): RTLD_SHARED and
  *   RTLD_ISOLATE bits and the UNIQUE flag are ignored; only ld.so is proxied.
  * - `rtld-shared`: glibc with the RTLD_SHARED series (rules S1..S13).
  */
