@@ -1,4 +1,12 @@
-import type { ExpectedObservation, LifecycleEvent } from '../model/observation.ts';
+import type { ExpectedObservation, LifecycleEvent, Observation } from '../model/observation.ts';
+import { linearizeAudit } from '../spec/audit.ts';
+
+/** The observation a model reports for an expectation: events in one allowed order, audit events when audited. */
+export function reported(expected: ExpectedObservation): Observation {
+  const base = { result: expected.result, events: linearize(expected), namespaces: expected.namespaces };
+  if (expected.audited === undefined) return base;
+  return { ...base, audit: expected.audited === null ? [] : linearizeAudit(expected.audited) };
+}
 
 /**
  * One event order that satisfies every constraint: a stable topological sort

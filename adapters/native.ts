@@ -22,6 +22,8 @@ export interface NativeOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** A run's calls must complete within this, else the run is killed (timeout). */
   readonly timeoutMs?: number;
+  /** Run under dlmspec's audit module (native/audit.c) with LD_AUDIT: observations carry audit events. */
+  readonly audit?: boolean;
 }
 
 /**
@@ -30,6 +32,8 @@ export interface NativeOptions {
  * room for all 15 secondary namespaces.
  */
 export const DEFAULT_TUNABLES = 'glibc.rtld.nns=16';
+/** An audit module's namespace counts against the 16 (`Failed loading 1 audit modules, 0 are supported` with 16). */
+export const AUDIT_TUNABLES = 'glibc.rtld.nns=15';
 
 /** The driver's environment: ours without LD_* variables (they change what the loader does), plus the options. */
 export function driverEnv(options: NativeOptions): NodeJS.ProcessEnv {
@@ -93,7 +97,7 @@ export class NativeImplementation implements Implementation {
   private runs = 0;
 
   constructor(private readonly options: NativeOptions = {}) {
-    this.name = options.rtld ? `native:${options.rtld}` : 'native';
+    this.name = (options.rtld ? `native:${options.rtld}` : 'native') + (options.audit ? '+audit' : '');
     this.timeoutMs = options.timeoutMs ?? 10_000;
     if (!Number.isSafeInteger(this.timeoutMs) || this.timeoutMs <= 0) throw new TypeError(`timeoutMs ${options.timeoutMs}: expected a positive integer`);
     this.client = new ProtocolClient(this.name, () => this.command(), { hello: () => 'H\n', bye: () => 'Q\n' }, { helloTimeoutMs: this.timeoutMs });
@@ -102,6 +106,10 @@ export class NativeImplementation implements Implementation {
   private async command(): Promise<Command> {
     const driver = await buildProgram('driver');
     const env = driverEnv(this.options);
+    if (this.options.audit) {
+      env.LD_AUDIT = await buildProgram('audit');
+      env.GLIBC_TUNABLES = AUDIT_TUNABLES;
+    }
     const { rtld, libraryPath } = this.options;
     if (rtld === undefined) return { file: driver, args: [], env };
     // Absolute, so the loader's names of system objects are too: the driver

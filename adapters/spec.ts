@@ -2,7 +2,7 @@ import type { Call } from '../model/call.ts';
 import type { DsoGraph } from '../model/graph.ts';
 import type { Observation } from '../model/observation.ts';
 import { referenceSystem } from '../spec/initial.ts';
-import { linearize } from './linearize.ts';
+import { reported } from './linearize.ts';
 import type { Profile } from '../spec/profile.ts';
 import { runSpec, type SystemDescription } from '../spec/run.ts';
 import type { Implementation, RunOutcome, SystemInfo } from './implementation.ts';
@@ -26,11 +26,7 @@ export class SpecImplementation implements Implementation {
 
   async run(graph: DsoGraph, calls: readonly Call[]): Promise<RunOutcome> {
     const run = runSpec(this.profile, graph, calls, this.sys);
-    const observations: Observation[] = run.steps.map(({ expected }) => ({
-      result: expected.result,
-      events: linearize(expected),
-      namespaces: expected.namespaces,
-    }));
+    const observations: Observation[] = run.steps.map(({ expected }) => reported(expected));
     return { status: 'ok', observations };
   }
 

@@ -6,7 +6,7 @@
  */
 import type { Call } from '../model/call.ts';
 import type { SystemObject } from '../model/dso.ts';
-import type { CallResult, EntryView, LifecycleEvent, NamespaceView, Observation } from '../model/observation.ts';
+import type { AuditEvent, CallResult, EntryView, LifecycleEvent, NamespaceView, Observation } from '../model/observation.ts';
 import type { SystemInfo } from './implementation.ts';
 
 export const PROTOCOL_VERSION = 1;
@@ -131,13 +131,36 @@ function lifecycleEvent(v: unknown, where: string): LifecycleEvent {
   return { event: o.event, object: str(o.object, `${where}.object`), ns: int(o.ns, `${where}.ns`) };
 }
 
+function intOrNull(v: unknown, where: string): number | null {
+  return v === null ? null : int(v, where);
+}
+
+/** An element of `audit` (PROTOCOL.md "Audit events"). */
+function auditEvent(v: unknown, where: string): AuditEvent {
+  const o = object(v, where);
+  switch (o.event) {
+    case 'objopen':
+      return { event: 'objopen', object: str(o.object, `${where}.object`), ns: int(o.ns, `${where}.ns`) };
+    case 'objclose':
+      return { event: 'objclose', object: strOrNull(o.object, `${where}.object`), ns: intOrNull(o.ns, `${where}.ns`) };
+    case 'activity':
+      if (o.activity !== 'add' && o.activity !== 'delete' && o.activity !== 'consistent' && o.activity !== 'unknown')
+        fail(`${where}.activity`, 'expected "add", "delete", "consistent" or "unknown"');
+      return { event: 'activity', activity: o.activity, ns: intOrNull(o.ns, `${where}.ns`) };
+    default:
+      fail(`${where}.event`, 'expected "objopen", "objclose" or "activity"');
+  }
+}
+
 /** An `observation` message's payload (its type, id and index are the caller's to check). */
 export function observation(msg: Json, where: string): Observation {
-  return {
+  const base = {
     result: callResult(msg.result, `${where}.result`),
     events: array(msg.events, `${where}.events`).map((e, i) => lifecycleEvent(e, `${where}.events[${i}]`)),
     namespaces: namespaces(msg.namespaces, `${where}.namespaces`),
   };
+  if (msg.audit === undefined) return base;
+  return { ...base, audit: array(msg.audit, `${where}.audit`).map((e, i) => auditEvent(e, `${where}.audit[${i}]`)) };
 }
 
 /** A call of a `run` request (for servers: the harness may be wrong too). */

@@ -1,6 +1,6 @@
 /**
  * `--impl native | spec:PROFILE | cmd:PROGRAM [ARGS]` and the options that go
- * with it (`--rtld`, `--library-path`, `--env`, `--timeout`): checked up front
+ * with it (`--rtld`, `--library-path`, `--env`, `--timeout`, `--audit`): checked up front
  * (a bad value is an input error, exit 2) and turned into an Implementation.
  */
 import { accessSync, constants, statSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { SpecImplementation } from '../adapters/spec.ts';
 import type { ImplOptions } from '../harness/counterexample-file.ts';
 import { InputError } from '../harness/files.ts';
 import { parseProfile, type Profile } from '../spec/profile.ts';
-import { int, list, str, type OptionSpec, type Parsed } from './options.ts';
+import { flag, int, list, str, type OptionSpec, type Parsed } from './options.ts';
 
 export const IMPL_OPTIONS: OptionSpec = {
   impl: { type: 'string' },
@@ -20,6 +20,7 @@ export const IMPL_OPTIONS: OptionSpec = {
   'library-path': { type: 'string' },
   env: { type: 'string', multiple: true },
   timeout: { type: 'string' },
+  audit: { type: 'boolean' },
 };
 
 export const IMPL_HELP = `  --impl IMPL            native (this machine's loader, default), spec:glibc, spec:rtld-shared,
@@ -27,7 +28,8 @@ export const IMPL_HELP = `  --impl IMPL            native (this machine's loader
   --rtld PATH            native: run the driver under this ld.so
   --library-path DIRS    native: directories (colon-separated) searched first for libc & co.
   --env K=V              native/cmd: extra environment for the implementation (repeatable)
-  --timeout MS           native/cmd: a sequence must finish within MS ms (default 10000)`;
+  --timeout MS           native/cmd: a sequence must finish within MS ms (default 10000)
+  --audit                native: run the driver under dlmspec's LD_AUDIT module and judge its audit events`;
 
 export type ImplKind = { readonly kind: 'native' } | { readonly kind: 'spec'; readonly profile: Profile } | { readonly kind: 'cmd'; readonly argv: readonly string[] };
 
@@ -78,9 +80,10 @@ export function implChoice(p: Parsed): ImplChoice {
     ...(libraryPath !== undefined ? { libraryPath } : {}),
     ...(Object.keys(env).length > 0 ? { env } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(flag(p, 'audit') ? { audit: true } : {}),
   };
   if (kind.kind !== 'native') {
-    for (const [opt, v] of [['--rtld', options.rtld], ['--library-path', options.libraryPath]] as const) {
+    for (const [opt, v] of [['--rtld', options.rtld], ['--library-path', options.libraryPath], ['--audit', options.audit]] as const) {
       if (v !== undefined) throw new InputError(`${opt} applies to --impl native only, not ${text}`);
     }
   }
@@ -121,6 +124,7 @@ export function openImpl(choice: ImplChoice): Implementation {
         ...(options.libraryPath !== undefined ? { libraryPath: options.libraryPath } : {}),
         ...(options.env !== undefined ? { env: options.env } : {}),
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        ...(options.audit ? { audit: true } : {}),
       });
     case 'cmd':
       return new ProcessImplementation(kind.argv, {

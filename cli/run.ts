@@ -7,6 +7,7 @@ import { basename, join } from 'node:path';
 import type { SystemInfo } from '../adapters/implementation.ts';
 import { counterexampleFile, writeCounterexample } from '../harness/counterexample-file.ts';
 import { COUNTEREXAMPLE_SUFFIX } from '../harness/results.ts';
+import { shiftedForAudit } from '../scenarios/audit.ts';
 import { readScenarios } from '../scenarios/load.ts';
 import { rowHolds, runHolds, runScenario } from '../scenarios/run.ts';
 import { formatScenarioRun } from '../scenarios/table.ts';
@@ -22,7 +23,10 @@ Run scenario tables (*.scenario, *.scenario.json; scenarios/FORMAT.md) on an
 implementation. Every row is judged by the spec, as validate judges a
 sequence; a row's own expectations are checked against the spec's step and
 against what the implementation showed, so a table is also a test of the
-spec. Each table is printed with the rows that did not hold marked.
+spec. Each table is printed with the rows that did not hold marked. With
+--audit, every namespace a table names above 0 moves up by one (the audit
+module's namespace is taken), as the series' tst-dlmopen-rtld-audit-* tests
+run its tables.
 
 Options:
 ${IMPL_HELP}
@@ -67,7 +71,8 @@ export const runCommand: Command = {
         if (json) writeSummary(io, { command: 'run', verdict: 'diverges', counts: { scenarios: files.length, failed: files.length }, findings: [{ file: null, kind: 'crash', step: null, message: `handshake failed: ${(e as Error).message}`, counterexample: null }] });
         return EXIT.diverges;
       }
-      for (const { path, scenario } of files) {
+      for (const { path, scenario: written } of files) {
+        const scenario = choice.options.audit ? shiftedForAudit(written) : written;
         const run = await runScenario(impl, info, scenario, profile);
         println(text.out, formatScenarioRun(run, path, choice.impl));
         if (!runHolds(run)) failed++;

@@ -3,7 +3,9 @@ import { RTLD_GLOBAL } from '../model/mode.ts';
 import { LM_ID_BASE, LM_ID_NEWLM, RTLD_ISOLATE, RTLD_SHARED } from '../model/mode.ts';
 import { entriesOf, findEntry, freeNamespaces, handleEntry, realEntry, type LoaderState } from '../model/state.ts';
 import { libcName, objectInfo, type SpecContext } from '../spec/context.ts';
+import { underAudit } from '../spec/audit.ts';
 import { dlopenRefusesMode } from '../spec/open.ts';
+import { step } from '../spec/step.ts';
 
 /**
  * Loader bugs found by dlmspec: calls on which a real loader crashes where
@@ -146,7 +148,36 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
       return [...neededClosure(ctx, call.file)].some((name) => name !== call.file && objectInfo(ctx, name)?.test === true && findEntry(state, ns, name)?.kind === 'proxy');
     },
   },
+  {
+    id: 'SHARED-AUDIT-PROXY-COOKIE',
+    loader: 'glibc 2.34.9000 with the RTLD_SHARED series (v12)',
+    summary:
+      'under LD_AUDIT, the audit report diverges (AUD3, AUD4) wherever a proxy goes: an auditor cannot tell which object or namespace a proxy stands for: la_objclose for a removed proxy, and la_activity for a namespace whose head is a proxy, pass a cookie of 0 (AUD3, AUD4), where rtld-audit(7) says the cookie starts out as the object\'s link map. _dl_new_proxy (elf/dl-object.c) reserves the proxy\'s audit state (calloc of sizeof (struct link_map) + audit_space) but, unlike _dl_new_object, never sets `l_audit[cnt].cookie = (uintptr_t) new`; it makes no la_objopen either (AUD2 has none for a proxy), while _dl_close_worker (elf/dl-close.c) reports every map it removes, proxies included.',
+    // Broader than the bug where a namespace's head before or after the call
+    // is a proxy but the call reports no la_activity for it.
+    triggers: (ctx, state, call, past) => ctx.profile === 'rtld-shared' && underAudit(state) && touchesProxyAudit(ctx, state, call, past.length),
+  },
+  {
+    id: 'SHARED-AUDIT-UNIQUE-ADD',
+    loader: 'glibc 2.34.9000 with the RTLD_SHARED series (v12)',
+    summary:
+      'under LD_AUDIT, the audit report diverges (AUD4) when a direct open into namespace N > 0 of a UNIQUE object namespace 0 lacks (without RTLD_SHARED) reports la_objopen(obj, 0) with no LA_ACT_ADD for namespace 0 before it (AUD4). _dl_map_object_from_fd (elf/dl-load.c) makes the "going to add new objects" checkpoint for N (skipped there, N being empty) before has_gnu_unique redirects the object to namespace 0: the same misplaced checkpoint as SHARED-UNIQUE-RT-ADD.',
+    triggers: (ctx, state, call) => {
+      if (ctx.profile !== 'rtld-shared' || !underAudit(state) || !isOpen(call) || call.mode & (RTLD_SHARED | RTLD_ISOLATE)) return false;
+      const ns = loadsInto(state, call);
+      return ns !== undefined && ns > 0 && objectInfo(ctx, call.file)?.unique === true && findEntry(state, 0, call.file) === undefined;
+    },
+  },
 ];
+
+/** SHARED-AUDIT-PROXY-COOKIE: the call removes a proxy, or adds real entries to or removes entries from a namespace a proxy heads. */
+function touchesProxyAudit(ctx: SpecContext, state: LoaderState, call: Call, index: number): boolean {
+  const { after } = step(ctx, state, call, index);
+  const gone = Object.values(state.entries).filter((e) => after.entries[e.id] === undefined);
+  const made = Object.values(after.entries).filter((e) => state.entries[e.id] === undefined && e.kind === 'real');
+  const headIsProxy = (ns: number) => entriesOf(state, ns)[0]?.kind === 'proxy' || entriesOf(after, ns)[0]?.kind === 'proxy';
+  return gone.some((e) => e.kind === 'proxy') || [...gone, ...made].some((e) => headIsProxy(e.ns));
+}
 
 type OpenCall = Extract<Call, { op: 'dlopen' | 'dlmopen' }>;
 

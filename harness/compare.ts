@@ -1,8 +1,9 @@
 import type { ExpectedObservation, LifecycleEvent, Observation } from '../model/observation.ts';
+import { compareAudit } from '../spec/audit.ts';
 
 /** Where an observation departs from the spec's expectation. */
 export interface Divergence {
-  readonly aspect: 'result' | 'namespaces' | 'events' | 'event order';
+  readonly aspect: 'result' | 'namespaces' | 'events' | 'event order' | 'audit';
   readonly message: string;
 }
 
@@ -31,7 +32,15 @@ export function compareObservation(expected: ExpectedObservation, observed: Obse
       return { aspect: 'event order', message: `${key(ea)} must run before ${key(eb)}; observed ${observed.events.map(key).join(', ')}` };
     }
   }
-  return null;
+  return compareAuditOf(expected, observed);
+}
+
+/** Under an audit module (spec/audit.ts): the call's audit events. */
+function compareAuditOf(expected: ExpectedObservation, observed: Observation): Divergence | null {
+  if (expected.audited === undefined || expected.audited === null) return null;
+  if (observed.audit === undefined) return { aspect: 'audit', message: 'the start-up state shows an audit module, but no audit events were reported' };
+  const message = compareAudit(expected.audited, observed.audit);
+  return message === null ? null : { aspect: 'audit', message };
 }
 
 /** Key order is not significant in results. */

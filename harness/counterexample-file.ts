@@ -17,6 +17,8 @@ export interface ImplOptions {
   readonly libraryPath?: string;
   readonly env?: Readonly<Record<string, string>>;
   readonly timeoutMs?: number;
+  /** native: run the driver under dlmspec's audit module (`--audit`). */
+  readonly audit?: boolean;
 }
 
 export interface CounterexampleFile extends Counterexample {

@@ -38,6 +38,19 @@ export interface LifecycleEvent {
   readonly ns: number;
 }
 
+/**
+ * What an audit module (LD_AUDIT) heard during a call, in the order of the
+ * callbacks (PROTOCOL.md "Audit events"). An object or namespace is named by
+ * the cookie the loader passed; null when that cookie named no object the
+ * implementation knew (e.g. a cookie the loader never set).
+ */
+export type AuditEvent =
+  | { readonly event: 'objopen'; readonly object: string; readonly ns: number }
+  | { readonly event: 'objclose'; readonly object: string | null; readonly ns: number | null }
+  | { readonly event: 'activity'; readonly activity: AuditActivity; readonly ns: number | null };
+
+export type AuditActivity = 'add' | 'delete' | 'consistent' | 'unknown';
+
 /** One call's observation as an implementation reports it. */
 export interface Observation {
   readonly result: CallResult;
@@ -45,6 +58,23 @@ export interface Observation {
   readonly events: readonly LifecycleEvent[];
   /** Every non-empty namespace after the call, ascending by id. */
   readonly namespaces: readonly NamespaceView[];
+  /** Audit events, when the implementation runs under an audit module (protocol 1, optional field). */
+  readonly audit?: readonly AuditEvent[];
+}
+
+/**
+ * The audit events the spec expects of a call (spec/audit.ts), or null when
+ * it leaves them unjudged. `opens` in order; `closes` in any order; per
+ * namespace the call added real entries to or removed entries from, the
+ * la_activity brackets (AUD4, AUD5).
+ */
+export interface ExpectedAudit {
+  readonly opens: readonly AuditEvent[];
+  readonly closes: readonly AuditEvent[];
+  /** `fresh`: the namespace was empty before the call (its LA_ACT_ADD is optional). */
+  readonly added: readonly { readonly ns: number; readonly fresh: boolean }[];
+  /** `emptied`: the namespace is empty after the call (no LA_ACT_CONSISTENT follows). */
+  readonly removed: readonly { readonly ns: number; readonly emptied: boolean }[];
 }
 
 /**
@@ -54,4 +84,6 @@ export interface Observation {
  */
 export interface ExpectedObservation extends Observation {
   readonly order: ReadonlyArray<readonly [number, number]>;
+  /** Under an audit module only (spec/audit.ts): what `audit` must satisfy; null: not judged. */
+  readonly audited?: ExpectedAudit | null;
 }

@@ -33,8 +33,9 @@ export function returned(out: Outcome): Entry | undefined {
 }
 
 /**
- * Run `op` as if every namespace in `nss` were in use (a start-up stand-in
- * entry in each), then take the stand-ins out again. Makes the spec's own
+ * Run `op` as if every namespace in `nss` were in use (a nodelete stand-in
+ * entry in each; not a start-up one, which would head an auditor's namespace,
+ * spec/audit.ts AUD1), then take the stand-ins out again. Makes the spec's own
  * LM_ID_NEWLM choice, or its empty-namespace check, land where a mutant wants.
  */
 export function occupying(state: LoaderState, nss: readonly number[], op: (s: LoaderState) => Outcome): Outcome {
@@ -43,7 +44,7 @@ export function occupying(state: LoaderState, nss: readonly number[], op: (s: Lo
     for (const ns of nss) {
       const id = d.nextId++;
       ids.push(id);
-      d.entries[id] = { id, object: STAND_IN, ns, kind: 'real', master: null, deps: [], openCount: 0, nodelete: true, startup: true };
+      d.entries[id] = { id, object: STAND_IN, ns, kind: 'real', master: null, deps: [], openCount: 0, nodelete: true, startup: false };
       d.namespaces[ns]!.push(id);
     }
   });
@@ -66,7 +67,7 @@ export function hiding(state: LoaderState, hidden: Entry, op: (s: LoaderState) =
   let standIn = -1;
   const swapped = edit(state, (d) => {
     standIn = d.nextId++;
-    d.entries[standIn] = { id: standIn, object: STAND_IN, ns: hidden.ns, kind: 'real', master: null, deps: [], openCount: 0, nodelete: true, startup: true };
+    d.entries[standIn] = { id: standIn, object: STAND_IN, ns: hidden.ns, kind: 'real', master: null, deps: [], openCount: 0, nodelete: true, startup: false };
     const list = d.namespaces[hidden.ns]!;
     list[list.indexOf(hidden.id)] = standIn;
   });

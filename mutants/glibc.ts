@@ -308,4 +308,25 @@ export const GLIBC_MUTANTS: readonly ModelMutant[] = [
     ops: (spec) => modeRewrite(spec, (mode) => ((mode & RTLD_BINDING_MASK) === RTLD_LAZY ? (mode & ~RTLD_LAZY) | RTLD_NOW : mode)),
     witness: { dsos: [dso('a', { undefinedSymbol: 'dlmspec_undefined' })], calls: [open('liba.so', RTLD_LAZY)] },
   },
+  // Audit mutants (spec/audit.ts): run with an auditor's namespace in the start-up state.
+  {
+    kind: 'model',
+    name: 'audit-objclose-missing',
+    profile: 'glibc',
+    rule: 'AUD3',
+    audit: true,
+    description: 'under LD_AUDIT, a dlclose that unloads objects reports no la_objclose for them',
+    ops: (spec) => ({ audit: (ctx, s, out) => ((a) => a && { ...a, closes: [] })(spec.audit(ctx, s, out)) }),
+    witness: { dsos: [dso('a')], calls: [mopen(LM_ID_NEWLM, 'liba.so'), close(0)] },
+  },
+  {
+    kind: 'model',
+    name: 'audit-delete-missing',
+    profile: 'glibc',
+    rule: 'AUD5',
+    audit: true,
+    description: 'under LD_AUDIT, a dlclose that unloads objects reports no LA_ACT_DELETE (nor LA_ACT_CONSISTENT) for their namespace',
+    ops: (spec) => ({ audit: (ctx, s, out) => ((a) => a && { ...a, removed: [] })(spec.audit(ctx, s, out)) }),
+    witness: { dsos: [dso('a')], calls: [open('liba.so'), close(0)] },
+  },
 ];

@@ -13,8 +13,9 @@ import type { Dso } from '../model/dso.ts';
 import type { DsoGraph } from '../model/graph.ts';
 import type { Observation } from '../model/observation.ts';
 import type { SpecContext } from '../spec/context.ts';
+import { withAuditor } from '../spec/audit.ts';
 import { initialState, referenceSystem } from '../spec/initial.ts';
-import { linearize } from '../adapters/linearize.ts';
+import { reported } from '../adapters/linearize.ts';
 import type { Profile } from '../spec/profile.ts';
 import { SPEC_OPS, step, type Ops, type Step } from '../spec/step.ts';
 
@@ -33,6 +34,8 @@ interface MutantBase {
   readonly rule: string;
   /** One line: what this loader does wrong. */
   readonly description: string;
+  /** Runs under an audit module: its start-up state shows an auditor's namespace (spec/audit.ts withAuditor). */
+  readonly audit?: boolean;
 }
 
 export interface ModelMutant extends MutantBase {
@@ -89,7 +92,13 @@ export function runModel(
   sys = referenceSystem(profile === 'rtld-shared'),
 ): { observations: Observation[]; error: string | null } {
   const { steps, error } = traceModel(profile, ops, graph, calls, sys);
-  return { observations: steps.map(({ expected }) => ({ result: expected.result, events: linearize(expected), namespaces: expected.namespaces })), error };
+  return { observations: steps.map(({ expected }) => reported(expected)), error };
+}
+
+/** The start-up objects and state a mutant's hello reports: the reference system, with an auditor when it is an audit mutant. */
+export function mutantSystem(m: Pick<MutantBase, 'profile' | 'audit'>): ReturnType<typeof referenceSystem> {
+  const sys = referenceSystem(m.profile === 'rtld-shared');
+  return m.audit ? withAuditor(sys) : sys;
 }
 
 /** The operations of one run of a model mutant. */
@@ -107,7 +116,7 @@ export class ModelMutantImplementation implements Implementation {
 
   constructor(readonly mutant: ModelMutant) {
     this.name = `mutant:${mutant.name}`;
-    this.sys = referenceSystem(mutant.profile === 'rtld-shared');
+    this.sys = mutantSystem(mutant);
   }
 
   async hello(): Promise<SystemInfo> {

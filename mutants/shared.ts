@@ -290,4 +290,30 @@ export const SHARED_MUTANTS: readonly ModelMutant[] = [
       }),
     witness: { dsos: [dso('a', { needed: ['b'] }), dso('b')], calls: [mopen(NEW, 'liba.so', SHARED)] },
   },
+  // Audit mutants (spec/audit.ts): run with an auditor's namespace in the start-up state.
+  {
+    kind: 'model',
+    name: 'audit-proxy-objopen',
+    profile: 'rtld-shared',
+    rule: 'AUD2',
+    audit: true,
+    description: 'under LD_AUDIT, a proxy is reported by la_objopen in its own namespace, as if it were a new object',
+    ops: (spec) => ({ audit: (ctx, s, out) => ((a) => a && { ...a, opens: [...a.opens, ...proxiesMade(s, out).map((e) => ({ event: 'objopen' as const, object: e.object, ns: e.ns }))] })(spec.audit(ctx, s, out)) }),
+    witness: { dsos: [dso('a')], calls: [mopen(NEW, 'liba.so', SHARED)] },
+  },
+  {
+    kind: 'model',
+    name: 'audit-proxy-in-ns0',
+    profile: 'rtld-shared',
+    rule: 'AUD2',
+    audit: true,
+    description: "under LD_AUDIT, a proxy is reported by la_objopen with lmid 0, its master's namespace",
+    ops: (spec) => ({ audit: (ctx, s, out) => ((a) => a && { ...a, opens: [...a.opens, ...proxiesMade(s, out).map((e) => ({ event: 'objopen' as const, object: e.object, ns: 0 }))] })(spec.audit(ctx, s, out)) }),
+    witness: { dsos: [dso('a')], calls: [open('liba.so'), mopen(NEW, 'liba.so', SHARED)] },
+  },
 ];
+
+/** The proxies a call made. */
+function proxiesMade(before: LoaderState, out: Outcome) {
+  return Object.values(out.state.entries).filter((e) => e.kind === 'proxy' && before.entries[e.id] === undefined);
+}

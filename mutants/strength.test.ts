@@ -14,7 +14,7 @@ describe('suite strength', () => {
     expect(MUTANTS.filter((m) => m.kind === 'shim').length).toBeGreaterThanOrEqual(4);
     expect(new Set(MUTANTS.map((m) => m.name)).size).toBe(MUTANTS.length);
     for (const m of MUTANTS) {
-      expect(m.rule, m.name).toMatch(/^(MODE|NS|LOAD|CLOSE|SYM|INFO|CALLER|S)\d+$/);
+      expect(m.rule, m.name).toMatch(/^(MODE|NS|LOAD|CLOSE|SYM|INFO|CALLER|AUD|S)\d+$/);
       expect(m.description.length, m.name).toBeGreaterThan(10);
     }
   });

@@ -3,14 +3,25 @@
  * the machine's compiler at first use, cached by the hash of their sources,
  * flags and compiler identity.
  */
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheRoot, cc, compilerId, NATIVE_DIR, publish, sha256, sourceText } from './toolchain.ts';
 
+interface ProgramSpec {
+  readonly sources: readonly string[];
+  readonly headers: readonly string[];
+  readonly flags?: readonly string[];
+  /** A shared object's file name, fixed (what the loader's lists show), in a directory named by the hash. */
+  readonly file?: string;
+}
+
 const PROGRAMS = {
-  driver: { sources: ['driver.c', 'run.c', 'observe.c', 'json.c'], headers: ['event.h', 'json.h', 'observe.h', 'run.h'] },
+  driver: { sources: ['driver.c', 'run.c', 'observe.c', 'json.c'], headers: ['audit.h', 'event.h', 'json.h', 'observe.h', 'run.h'] },
   'bench-loop': { sources: ['bench-loop.c'], headers: [] as string[] },
   'host-reference': { sources: ['host-reference.c'], headers: [] as string[] },
-} as const;
+  /** The LD_AUDIT module of `--audit` (a shared object, not a program). */
+  audit: { sources: ['audit.c'], headers: ['audit.h'], flags: ['-shared', '-fPIC'], file: 'dlmspec-audit.so' },
+} as const satisfies Record<string, ProgramSpec>;
 
 export type Program = keyof typeof PROGRAMS;
 
@@ -23,13 +34,19 @@ export function buildProgram(program: Program): Promise<string> {
   let p = builds.get(program);
   if (!p) {
     p = (async () => {
-      const { sources, headers } = PROGRAMS[program];
+      const spec: ProgramSpec = PROGRAMS[program];
+      const { sources, headers, file } = spec;
+      const extra = spec.flags ?? [];
       const texts = await Promise.all([...sources, ...headers].map((f) => sourceText(f)));
-      const hash = sha256(await compilerId(), FLAGS.join(' '), ...texts);
+      const hash = sha256(await compilerId(), [...FLAGS, ...extra].join(' '), ...texts);
       const target = join(cacheRoot(), 'bin', `${program}-${hash.slice(0, 32)}`);
-      return publish(target, async (tmp) => {
-        await cc([...FLAGS, `-I${NATIVE_DIR}`, '-o', tmp, ...sources.map((s) => join(NATIVE_DIR, s))]);
+      const build = (out: string) => cc([...FLAGS, ...extra, `-I${NATIVE_DIR}`, '-o', out, ...sources.map((s) => join(NATIVE_DIR, s))]);
+      if (file === undefined) return publish(target, async (tmp) => void (await build(tmp)));
+      await publish(target, async (tmp) => {
+        await mkdir(tmp);
+        await build(join(tmp, file));
       });
+      return join(target, file);
     })();
     builds.set(program, p);
     p.catch(() => builds.delete(program));

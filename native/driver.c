@@ -44,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "event.h"
 #include "json.h"
 #include "observe.h"
@@ -147,10 +148,10 @@ static struct child spawn_child(void) {
        server: a hung child never holds the harness's pipes. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(1);
-    /* High descriptors (OUT_FD, DLMSPEC_EVENT_FD) need room under the limit. */
+    /* High descriptors (OUT_FD, DLMSPEC_EVENT_FD, DLMSPEC_AUDIT_FD) need room under the limit. */
     struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur <= OUT_FD && rl.rlim_max > OUT_FD) {
-      rl.rlim_cur = OUT_FD + 1;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur <= DLMSPEC_AUDIT_FD && rl.rlim_max > DLMSPEC_AUDIT_FD) {
+      rl.rlim_cur = DLMSPEC_AUDIT_FD + 1;
       setrlimit(RLIMIT_NOFILE, &rl);
     }
     int devnull = open("/dev/null", O_RDWR);

@@ -33,7 +33,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "audit.h"
 #include "observe.h"
 
 #ifndef DT_GNU_FLAGS_1
@@ -313,6 +315,25 @@ void observe_walk(struct walk *w, const struct walk *previous) {
 
 /* ---------- start-up ---------- */
 
+/* Run under LD_AUDIT: each audit module has a namespace of its own, made
+   before main (SEMANTICS.md section 5), which dlmopen refuses as a target
+   (`invalid target namespace`, elf/dl-open.c _dl_open) and no handle leads
+   to. dlmspec's module (audit.c) says where its _DYNAMIC is: every walk
+   then finds that namespace through it, as through a constructor event. */
+static int auditing;
+
+int observe_auditing(void) { return auditing; }
+
+static const char *note_audit_namespace(void) {
+  struct dlmspec_audit_record rec;
+  for (off_t at = 0; pread(DLMSPEC_AUDIT_FD, &rec, sizeof rec, at) == (ssize_t)sizeof rec; at += (off_t)sizeof rec)
+    if (memcmp(rec.magic, "DLMA", 4) == 0 && rec.kind == 's') {
+      observe_note_address((const void *)rec.cookie);
+      return NULL;
+    }
+  return "LD_AUDIT is set but dlmspec's audit module did not report (another module, or it could not open its descriptor)";
+}
+
 const char *observe_init(void) {
   for (ElfW(Dyn) *d = _DYNAMIC; d->d_tag != DT_NULL; d++)
     if (d->d_tag == DT_DEBUG) debug_head = (struct r_debug_extended *)d->d_un.d_ptr;
@@ -324,6 +345,10 @@ const char *observe_init(void) {
   if (!dladdr1((void *)&observe_init, &info, (void **)&main_map, RTLD_DL_LINKMAP) || main_map == NULL)
     return "dladdr1 does not find the driver's own link map";
   if (source == SOURCE_DEBUG && debug_head == NULL) return "no DT_DEBUG in the executable: cannot walk namespaces";
+  const char *audit = getenv("LD_AUDIT");
+  auditing = audit != NULL && *audit != 0;
+  const char *silent = auditing ? note_audit_namespace() : NULL;
+  if (silent) return silent;
   /* The directories of the start-up objects, left out of loader messages. */
   static struct walk w;
   walk_namespaces(&w, NULL);

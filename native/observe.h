@@ -50,6 +50,8 @@ void observe_walk(struct walk *w, const struct walk *previous);
 /* Reads DLMSPEC_OBSERVE and finds the start-up objects; returns an error
    text, or NULL. */
 const char *observe_init(void);
+/* Whether the driver runs under LD_AUDIT (observations then carry audit events). */
+int observe_auditing(void);
 /* Records the address of a real copy's _DYNAMIC (a constructor event says
    it was mapped): the public walk finds its namespace through it. */
 void observe_note_address(const void *dyn);

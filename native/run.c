@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "event.h"
 #include "observe.h"
 #include "run.h"
@@ -123,6 +124,101 @@ static void put_symbol(struct buf *b, void *addr, const struct walk *w) {
   put(b, "}");
 }
 
+/* ---------- audit events (LD_AUDIT: native/audit.c) ---------- */
+
+/* Every object a cookie has named in this run: the loader's default cookie
+   is the object's link map (rtld-audit(7)): what la_objopen reported, or an
+   entry a walk saw (a proxy too: stock glibc reports la_objclose, and no
+   la_objopen, for its ld.so proxy). The latest of a pointer wins: the
+   loader may reuse it. */
+struct named {
+  uintptr_t cookie;
+  long ns;
+  char name[NAME_MAX_LEN];
+};
+#define MAX_NAMED 65536
+static struct named named[MAX_NAMED];
+static int nnamed;
+
+static void name_cookie(uintptr_t cookie, long ns, const char *name) {
+  if (nnamed == MAX_NAMED) memmove(named, named + MAX_NAMED / 2, sizeof named / 2), nnamed = MAX_NAMED / 2;
+  named[nnamed].cookie = cookie;
+  named[nnamed].ns = ns;
+  snprintf(named[nnamed].name, sizeof named[nnamed].name, "%s", name);
+  nnamed++;
+}
+
+static void name_walk(const struct walk *w) {
+  for (int i = 0; i < w->n; i++) name_cookie((uintptr_t)w->e[i].lm, w->e[i].ns, w->e[i].name);
+}
+
+static const struct named *cookie_name(uintptr_t cookie, int upto) {
+  for (int i = upto - 1; cookie != 0 && i >= 0; i--)
+    if (named[i].cookie == cookie) return &named[i];
+  return NULL;
+}
+
+#define MAX_AUDIT 8192
+static struct dlmspec_audit_record records[MAX_AUDIT];
+
+static int read_audit(off_t *offset) {
+  int n = 0;
+  struct dlmspec_audit_record rec;
+  while (pread(DLMSPEC_AUDIT_FD, &rec, sizeof rec, *offset) == (ssize_t)sizeof rec) {
+    *offset += (off_t)sizeof rec;
+    if (memcmp(rec.magic, "DLMA", 4) != 0 || n == MAX_AUDIT) continue;
+    rec.name[sizeof rec.name - 1] = 0;
+    records[n++] = rec;
+  }
+  return n;
+}
+
+static void put_named(struct buf *b, const struct named *x) {
+  if (!x) {
+    put(b, ",\"object\":null,\"ns\":null}");
+    return;
+  }
+  put(b, ",\"object\":");
+  put_json(b, x->name, NULL);
+  putf(b, ",\"ns\":%ld}", x->ns);
+}
+
+/* The call's audit events, in the order the loader made the callbacks. An
+   la_objclose cookie is named by what was known when it came; an
+   la_activity cookie also by an la_objopen later in the call (glibc 2.35
+   on reports LA_ACT_ADD of a new namespace before its first object). */
+static void put_audit(struct buf *b, int n, const struct walk *after) {
+  static int mark[MAX_AUDIT];
+  for (int k = 0; k < n; k++) {
+    const struct dlmspec_audit_record *r = &records[k];
+    if (r->kind == 'o') name_cookie(r->cookie, r->lmid, r->name);
+    mark[k] = nnamed;
+  }
+  int end = nnamed;
+  put(b, "[");
+  for (int k = 0; k < n; k++) {
+    const struct dlmspec_audit_record *r = &records[k];
+    put(b, k ? "," : "");
+    if (r->kind == 'o') {
+      put(b, "{\"event\":\"objopen\",\"object\":");
+      put_json(b, r->name, NULL);
+      putf(b, ",\"ns\":%ld}", r->lmid);
+    } else if (r->kind == 'c') {
+      put(b, "{\"event\":\"objclose\"");
+      put_named(b, cookie_name(r->cookie, mark[k]));
+    } else {
+      const char *what = r->flag == LA_ACT_ADD ? "add" : r->flag == LA_ACT_DELETE ? "delete" : r->flag == LA_ACT_CONSISTENT ? "consistent" : "unknown";
+      const struct named *x = cookie_name(r->cookie, mark[k]);
+      if (!x) x = cookie_name(r->cookie, end);
+      putf(b, "{\"event\":\"activity\",\"activity\":\"%s\",\"ns\":", what);
+      if (x) putf(b, "%ld}", x->ns);
+      else put(b, "null}");
+    }
+  }
+  put(b, "]");
+  name_walk(after);
+}
+
 /* The namespaces before and after the current call; walks[0] is the start-up
    state, taken by prepare_child before the run is known. */
 static struct walk walks[2];
@@ -136,13 +232,22 @@ void prepare_child(void) {
     _exit(4);
   }
   close(mfd);
+  if (observe_auditing()) { /* the run's own: nothing of the server's start-up or another run's */
+    int afd = memfd_create("dlmspec-audit", MFD_CLOEXEC);
+    if (afd < 0 || dup2(afd, DLMSPEC_AUDIT_FD) < 0) {
+      perror("dlmspec driver: audit descriptor");
+      _exit(4);
+    }
+    close(afd);
+  }
   walk_namespaces(&walks[0], NULL);
+  name_walk(&walks[0]);
 }
 
 void run_child(const struct run *r, int out) {
   struct walk *before = &walks[0], *after = &walks[1];
   struct buf b = {0};
-  off_t offset = 0;
+  off_t offset = 0, audit_offset = 0;
   returned = calloc((size_t)r->ncalls + 1, sizeof *returned);
   live = calloc((size_t)r->ncalls + 1, 1);
   observe_held_init(r->ncalls);
@@ -180,6 +285,7 @@ void run_child(const struct run *r, int out) {
     if ((c->op == 'o' || c->op == 'm') && p) observe_held_opened(p, (int)c->b);
     if (c->op == 'c' && rc == 0) observe_held_closed(h);
     int nevents = read_events(DLMSPEC_EVENT_FD, &offset);
+    int naudit = observe_auditing() ? read_audit(&audit_offset) : 0;
 
     observe_walk(after, before);
     for (int k = 0; k < i; k++)
@@ -223,6 +329,10 @@ void run_child(const struct run *r, int out) {
     free(err);
     put(&b, ",\"events\":");
     put_events(&b, nevents, before, after);
+    if (observe_auditing()) {
+      put(&b, ",\"audit\":");
+      put_audit(&b, naudit, after);
+    }
     put(&b, ",\"namespaces\":");
     put_namespaces(&b, after);
     put(&b, "}");

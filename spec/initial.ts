@@ -7,29 +7,33 @@ import type { Entry, LoaderState } from '../model/state.ts';
  * The state before the first call, built from what the implementation under
  * test reported (its start-up objects), never assumed: all of them are
  * start-up entries of namespace 0, their DT_NEEDED resolved among themselves.
+ * A secondary namespace there is an audit module's (AUD1); a proxy in it (of
+ * ld.so, or of a UNIQUE object under the series) stands for namespace 0's
+ * entry of its name.
  */
 export function initialState(system: readonly SystemObject[], initial: readonly NamespaceView[]): LoaderState {
   const namespaces: number[][] = Array.from({ length: DL_NNS }, () => []);
-  const loaded: { id: number; object: string; ns: number }[] = [];
+  const loaded: { id: number; object: string; ns: number; proxy: boolean }[] = [];
   // Entries by namespace and object name, in id order; DT_NEEDED by object name (the first system object of a name).
   const byName = new Map<string, number[]>();
   const neededOf = new Map<string, readonly string[]>();
   for (const s of system) if (!neededOf.has(s.name)) neededOf.set(s.name, s.needed);
   for (const view of initial) {
     for (const { object, proxy } of view.entries) {
-      if (proxy) throw new Error(`initial state: ${object} in namespace ${view.ns} is a proxy`);
+      if (proxy && (view.ns === 0 || !byName.has(`0/${object}`))) throw new Error(`initial state: ${object} in namespace ${view.ns} is a proxy of nothing in namespace 0`);
       const id = loaded.length;
-      loaded.push({ id, object, ns: view.ns });
+      loaded.push({ id, object, ns: view.ns, proxy });
       (namespaces[view.ns] as number[]).push(id);
       const key = `${view.ns}/${object}`;
       byName.set(key, [...(byName.get(key) ?? []), id]);
     }
   }
   const entries: Record<number, Entry> = {};
-  for (const { id, object, ns } of loaded) {
-    const deps = (neededOf.get(object) ?? []).flatMap((n) => byName.get(`${ns}/${n}`) ?? []);
+  for (const { id, object, ns, proxy } of loaded) {
+    const deps = proxy ? [] : (neededOf.get(object) ?? []).flatMap((n) => byName.get(`${ns}/${n}`) ?? []);
+    const master = proxy ? (byName.get(`0/${object}`)?.[0] as number) : null;
     // Fields in the order every entry has them (see copyEntry in spec/draft.ts).
-    entries[id] = { id, deps, openCount: 0, nodelete: false, startup: true, object, ns, kind: 'real', master: null };
+    entries[id] = { id, deps, openCount: 0, nodelete: false, startup: true, object, ns, kind: proxy ? 'proxy' : 'real', master };
   }
   return { entries, namespaces, handles: {}, nextId: loaded.length };
 }

@@ -21,6 +21,7 @@ import {
   RTLD_SHARED,
 } from '../model/mode.ts';
 import { canonicalHandle, freeNamespaces, type Entry, type LoaderState } from '../model/state.ts';
+import { refusedAuditorTarget } from './audit.ts';
 import { exercise, objectInfo, type SpecContext } from './context.ts';
 import { eventOrder } from './event-order.ts';
 import * as msg from './messages.ts';
@@ -138,9 +139,9 @@ function newNamespace(ctx: SpecContext, state: LoaderState, file: string): numbe
   return ns;
 }
 
-/** NS3: an explicit namespace out of 0..15, or empty, is `invalid target namespace`. */
+/** NS3: an explicit namespace out of 0..15, or empty, is `invalid target namespace` (so is an auditor's, AUD1). */
 function explicitNamespace(ctx: SpecContext, state: LoaderState, lmid: number, file: string): number {
-  if (lmid >= 0 && lmid < DL_NNS && (state.namespaces[lmid]?.length ?? 0) > 0) return lmid;
+  if (lmid >= 0 && lmid < DL_NNS && (state.namespaces[lmid]?.length ?? 0) > 0 && !refusedAuditorTarget(ctx, state, lmid)) return lmid;
   exercise(ctx, 'NS3');
   throw new LoadError(msg.invalidTargetNamespace(file));
 }

@@ -1,7 +1,8 @@
 import { match } from 'ts-pattern';
 import type { Call } from '../model/call.ts';
-import type { CallResult, ExpectedObservation } from '../model/observation.ts';
+import type { CallResult, ExpectedAudit, ExpectedObservation } from '../model/observation.ts';
 import { handleEntry, realEntry, type Entry, type LoaderState } from '../model/state.ts';
+import { auditEvents, underAudit } from './audit.ts';
 import { dlclose } from './close.ts';
 import { exercise, type SpecContext } from './context.ts';
 import * as msg from './messages.ts';
@@ -20,6 +21,8 @@ export interface Ops {
   dlclose(ctx: SpecContext, state: LoaderState, entry: Entry): Outcome;
   dlsym(ctx: SpecContext, state: LoaderState, entry: Entry, symbol: string): CallResult;
   dlinfo(ctx: SpecContext, state: LoaderState, entry: Entry): CallResult;
+  /** Under an audit module: the audit events of the call (spec/audit.ts). */
+  audit(ctx: SpecContext, before: LoaderState, outcome: Outcome): ExpectedAudit | null;
 }
 
 /** INFO1, S2: dlinfo(RTLD_DI_LMID) says the entry's own namespace (a proxy's, not its master's). */
@@ -29,7 +32,7 @@ function dlinfo(ctx: SpecContext, _state: LoaderState, entry: Entry): CallResult
 }
 
 /** The spec's operations. */
-export const SPEC_OPS: Ops = { dlmopen, dlopen, dlclose, dlsym, dlinfo };
+export const SPEC_OPS: Ops = { dlmopen, dlopen, dlclose, dlsym, dlinfo, audit: auditEvents };
 
 /** One call of a sequence: its index (names its handle), the state after it and what it showed. */
 export interface Step {
@@ -50,7 +53,8 @@ export interface Step {
 export function step(ctx: SpecContext, state: LoaderState, call: Call, index: number, ops: Ops = SPEC_OPS): Step {
   const exercised = new Set<string>();
   const outcome = execute(ops, { ...ctx, exercised }, state, call, index);
-  const expected: ExpectedObservation = { result: outcome.result, events: outcome.events, order: outcome.order, namespaces: namespaceViews(outcome.state) };
+  const audited = underAudit(state) ? { audited: ops.audit({ ...ctx, exercised }, state, outcome) } : {};
+  const expected: ExpectedObservation = { result: outcome.result, events: outcome.events, order: outcome.order, namespaces: namespaceViews(outcome.state), ...audited };
   return { index, call, before: state, after: outcome.state, expected, rules: [...exercised].sort() };
 }
 

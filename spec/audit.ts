@@ -1,0 +1,162 @@
+/**
+ * LD_AUDIT (`man 7 rtld-audit`; SEMANTICS.md section 5): what a loader run
+ * under an audit module reports to it per call, and the namespace the module
+ * takes. glibc: elf/dl-load.c `_dl_map_object_from_fd` (LA_ACT_ADD,
+ * la_objopen), elf/dl-open.c `dl_open_worker` (LA_ACT_CONSISTENT),
+ * elf/dl-close.c `_dl_close_worker` (la_objclose, LA_ACT_DELETE,
+ * LA_ACT_CONSISTENT); the series: elf/dl-object.c `_dl_new_proxy`.
+ *
+ * The spec never assumes an auditor: a run is audited when the loader's own
+ * start-up state shows an auditor's namespace (AUD1).
+ */
+import type { SystemObject } from '../model/dso.ts';
+import type { AuditEvent, ExpectedAudit, NamespaceView } from '../model/observation.ts';
+import { entriesOf, type Entry, type LoaderState } from '../model/state.ts';
+import { exercise, libcName, rtldName, type SpecContext } from './context.ts';
+import type { Outcome } from './open.ts';
+
+/**
+ * AUD1: a secondary namespace with entries before the first call is an audit
+ * module's (glibc loads each LD_AUDIT module into a namespace of its own
+ * before main, `rtld.c` `load_audit_module`; nothing else makes one then).
+ * Its head is a start-up entry; nothing the program does changes it.
+ */
+export function auditorNamespace(state: LoaderState, ns: number): boolean {
+  const head = entriesOf(state, ns)[0];
+  return ns > 0 && head !== undefined && head.startup;
+}
+
+/** Whether the run is audited: some namespace is an auditor's (AUD1). */
+export function underAudit(state: LoaderState): boolean {
+  return state.namespaces.some((_, ns) => auditorNamespace(state, ns));
+}
+
+/**
+ * AUD1: dlmopen into an auditor's namespace is `invalid target namespace`
+ * (elf/dl-open.c `_dl_open`: "don't allow loading into a namespace used for
+ * an auditing module"; seen on glibc 2.36).
+ */
+export function refusedAuditorTarget(ctx: SpecContext, state: LoaderState, ns: number): boolean {
+  if (!auditorNamespace(state, ns)) return false;
+  exercise(ctx, 'AUD1');
+  return true;
+}
+
+const objopen = (e: Entry): AuditEvent => ({ event: 'objopen', object: e.object, ns: e.ns });
+const objclose = (e: Entry): AuditEvent => ({ event: 'objclose', object: e.object, ns: e.ns });
+
+/**
+ * The audit events a call must report, from the state before it and its
+ * outcome (the hook of spec/step.ts; a mutant may replace it, see Ops).
+ *
+ * AUD2: la_objopen(map, lmid) for each real entry the call added, lmid its
+ * namespace, in the order they were added; none for a proxy (stock glibc's
+ * ld.so proxy, elf/dl-load.c returns before the checkpoint; the series'
+ * `_dl_new_proxy` has none) and none for an auditor's own namespace.
+ * AUD3: la_objclose for each entry the call unloaded, proxies included
+ * (`_dl_close_worker` reports every map it removes), each cookie naming its
+ * object: the loader's default cookie is the object's link map.
+ * AUD6 (position): a failed open is not judged (what it mapped and took
+ * back is not modelled, LOAD4).
+ */
+export function auditEvents(ctx: SpecContext, before: LoaderState, outcome: Outcome): ExpectedAudit | null {
+  const after = outcome.state;
+  if (outcome.result.kind === 'null' && outcome.result.error !== null && after === before) {
+    exercise(ctx, 'AUD6');
+    return null;
+  }
+  const added = Object.values(after.entries)
+    .filter((e) => before.entries[e.id] === undefined && !auditorNamespace(before, e.ns))
+    .sort((a, b) => a.id - b.id);
+  const removed = Object.values(before.entries)
+    .filter((e) => after.entries[e.id] === undefined)
+    .sort((a, b) => a.id - b.id);
+  const real = added.filter((e) => e.kind === 'real');
+  if (real.length > 0) exercise(ctx, 'AUD2');
+  if (removed.length > 0) exercise(ctx, 'AUD3');
+  const addedNs = [...new Set(real.map((e) => e.ns))];
+  const removedNs = [...new Set(removed.map((e) => e.ns))];
+  if (addedNs.length > 0) exercise(ctx, 'AUD4');
+  if (removedNs.length > 0) exercise(ctx, 'AUD5');
+  return {
+    opens: real.map(objopen),
+    closes: removed.map(objclose),
+    added: addedNs.map((ns) => ({ ns, fresh: entriesOf(before, ns).length === 0 })),
+    removed: removedNs.map((ns) => ({ ns, emptied: entriesOf(after, ns).length === 0 })),
+  };
+}
+
+const show = (e: AuditEvent): string =>
+  e.event === 'activity' ? `la_activity(${e.activity})@ns${e.ns ?? '?'}` : `la_${e.event}(${e.object ?? '<unknown cookie>'})@ns${e.ns ?? '?'}`;
+const showAll = (list: readonly AuditEvent[]): string => `[${list.map(show).join(', ')}]`;
+
+/**
+ * How an audit report departs from the expectation, or null.
+ * AUD4: every la_activity cookie names a namespace; for each namespace the
+ * call added real entries to, LA_ACT_ADD before its first la_objopen (glibc
+ * 2.35 on also for a namespace the call creates; the series' base, 2.34,
+ * skips it there: optional for a fresh namespace) and LA_ACT_CONSISTENT after
+ * its last. AUD5: for each namespace the call removed entries from,
+ * LA_ACT_DELETE after its last la_objclose, then LA_ACT_CONSISTENT unless the
+ * namespace is now empty (its head, the cookie that names it, is gone).
+ * Other la_activity calls are allowed (glibc reports LA_ACT_CONSISTENT when
+ * it reopens an object first loaded as a dependency).
+ */
+export function compareAudit(want: ExpectedAudit, got: readonly AuditEvent[]): string | null {
+  const opens = got.filter((e) => e.event === 'objopen');
+  if (JSON.stringify(opens) !== JSON.stringify(want.opens)) return `[AUD2] la_objopen: expected ${showAll(want.opens)}, observed ${showAll(opens)}`;
+  const closes = got.filter((e) => e.event === 'objclose');
+  const key = (list: readonly AuditEvent[]) => list.map(show).sort();
+  if (JSON.stringify(key(closes)) !== JSON.stringify(key(want.closes))) return `[AUD3] la_objclose: expected {${key(want.closes).join(', ')}}, observed {${key(closes).join(', ')}}`;
+  const unnamed = got.find((e) => e.event === 'activity' && (e.ns === null || e.activity === 'unknown'));
+  if (unnamed) return `[AUD4] ${show(unnamed)}: its cookie names no namespace (or the flag is unknown); observed ${showAll(got)}`;
+  const at = (pred: (e: AuditEvent) => boolean) => got.flatMap((e, i) => (pred(e) ? [i] : []));
+  const activity = (kind: string, ns: number) => (e: AuditEvent) => e.event === 'activity' && e.activity === kind && e.ns === ns;
+  for (const { ns, fresh } of want.added) {
+    const mine = at((e) => e.event === 'objopen' && e.ns === ns);
+    const first = mine[0] as number;
+    const last = mine[mine.length - 1] as number;
+    if (!fresh && !at(activity('add', ns)).some((i) => i < first)) return `[AUD4] no la_activity(add)@ns${ns} before the first la_objopen there; observed ${showAll(got)}`;
+    if (!at(activity('consistent', ns)).some((i) => i > last)) return `[AUD4] no la_activity(consistent)@ns${ns} after the last la_objopen there; observed ${showAll(got)}`;
+  }
+  for (const { ns, emptied } of want.removed) {
+    const mine = at((e) => e.event === 'objclose' && e.ns === ns);
+    const last = mine[mine.length - 1] as number;
+    const del = at(activity('delete', ns)).find((i) => i > last);
+    if (del === undefined) return `[AUD5] no la_activity(delete)@ns${ns} after the last la_objclose there; observed ${showAll(got)}`;
+    const consistent = at(activity('consistent', ns)).some((i) => i > del);
+    if (!emptied && !consistent) return `[AUD5] no la_activity(consistent)@ns${ns} after its la_activity(delete); observed ${showAll(got)}`;
+    if (emptied && consistent) return `[AUD5] la_activity(consistent)@ns${ns} after it was emptied (no head names it); observed ${showAll(got)}`;
+  }
+  return null;
+}
+
+/** One report that satisfies the expectation (glibc 2.36's order): for models that serve the spec. */
+export function linearizeAudit(want: ExpectedAudit): AuditEvent[] {
+  const act = (activity: 'add' | 'delete' | 'consistent', ns: number): AuditEvent => ({ event: 'activity', activity, ns });
+  return [
+    ...want.added.map(({ ns }) => act('add', ns)),
+    ...want.opens,
+    ...want.added.map(({ ns }) => act('consistent', ns)),
+    ...want.closes,
+    ...want.removed.flatMap(({ ns, emptied }) => (emptied ? [act('delete', ns)] : [act('delete', ns), act('consistent', ns)])),
+  ];
+}
+
+/** The file name of dlmspec's audit module (native/build-programs.ts). */
+export const AUDIT_MODULE = 'dlmspec-audit.so';
+
+/**
+ * Spec-only convenience (not read from any loader): a start-up state with
+ * dlmspec's audit module in namespace 1, as both loaders show it (seen on
+ * glibc 2.36 and the series build): the module, a libc copy of its own, and
+ * an ld.so proxy.
+ */
+export function withAuditor<S extends { system: readonly SystemObject[]; initial: readonly NamespaceView[] }>(sys: S): S {
+  const entries = [
+    { object: AUDIT_MODULE, proxy: false },
+    { object: libcName(sys.system), proxy: false },
+    { object: rtldName(sys.system) ?? 'ld-linux-x86-64.so.2', proxy: true },
+  ];
+  return { ...sys, initial: [...sys.initial, { ns: 1, entries }] };
+}
