@@ -3,8 +3,13 @@ import type { LoaderState } from '../model/state.ts';
 
 /** The entries reachable from `from` (itself included) through DT_NEEDED edges and proxy->master links. */
 export function reachable(state: LoaderState, from: number): Set<number> {
-  const seen = new Set<number>([from]);
-  const stack = [from];
+  return reachableFrom(state, [from]);
+}
+
+/** The entries reachable from any of `starts` (themselves included). */
+function reachableFrom(state: LoaderState, starts: readonly number[]): Set<number> {
+  const seen = new Set<number>(starts);
+  const stack = [...starts];
   while (stack.length > 0) {
     const e = state.entries[stack.pop() as number];
     if (e === undefined) continue;
@@ -32,7 +37,7 @@ export function reachable(state: LoaderState, from: number): Set<number> {
  */
 export function eventOrder(state: LoaderState, events: readonly LifecycleEvent[], ids: readonly number[]): Array<[number, number]> {
   const reach = ids.map((id) => reachable(state, id));
-  const onCycle = ids.map((id) => (state.entries[id]?.deps ?? []).some((d) => reachable(state, d).has(id)));
+  const onCycle = ids.map((id) => reachableFrom(state, state.entries[id]?.deps ?? []).has(id));
   // needs[i]: the events i depends on one way, both on no cycle.
   const needs = ids.map((id, i) =>
     ids.flatMap((other, j) => (i !== j && !onCycle[i] && !onCycle[j] && reach[i]!.has(other) && !reach[j]!.has(id) ? [j] : [])),
