@@ -11,6 +11,12 @@ export interface SystemInfo {
   readonly system: readonly SystemObject[];
   /** The namespaces before any call (namespace 0's start-up objects). */
   readonly initial: readonly NamespaceView[];
+  /**
+   * Additive extensions of protocol 1 the implementation speaks, each with its
+   * own version (PROTOCOL.md section 9): `audit: 1`, every observation carries
+   * `audit`.
+   */
+  readonly extensions?: { readonly audit?: 1 };
 }
 
 /**

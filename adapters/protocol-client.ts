@@ -146,7 +146,7 @@ export class ProtocolClient {
             if (msg.index !== observations.length || observations.length >= ncalls) {
               return protocolError(`observation index ${JSON.stringify(msg.index)} where ${observations.length} was due`, true);
             }
-            observations.push(observation(msg, `observation ${observations.length}`));
+            observations.push(observation(msg, `observation ${observations.length}`, this.info?.extensions?.audit === 1));
             continue;
           }
           if (msg.type === 'done') return this.done(msg, observations, ncalls, protocolError);

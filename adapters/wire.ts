@@ -92,11 +92,22 @@ function systemObject(v: unknown, where: string): SystemObject {
 export function helloReply(msg: Json): SystemInfo {
   if (msg.type !== 'hello') fail('hello', `expected a hello reply, got type ${JSON.stringify(msg.type)}`);
   if (msg.protocol !== PROTOCOL_VERSION) fail('hello.protocol', `expected ${PROTOCOL_VERSION}, got ${JSON.stringify(msg.protocol)}`);
-  return {
+  const info = {
     implementation: str(msg.implementation, 'hello.implementation'),
     system: array(msg.system, 'hello.system').map((s, i) => systemObject(s, `hello.system[${i}]`)),
     initial: namespaces(msg.initial, 'hello.initial'),
   };
+  return msg.extensions === undefined ? info : { ...info, extensions: extensions(msg.extensions) };
+}
+
+/** `hello.extensions`: each additive extension of protocol 1 with the version spoken; unknown ones are refused, not guessed at. */
+function extensions(v: unknown): NonNullable<SystemInfo['extensions']> {
+  const o = object(v, 'hello.extensions');
+  for (const [name, version] of Object.entries(o)) {
+    if (name !== 'audit') fail(`hello.extensions.${name}`, 'unknown extension (this harness knows "audit")');
+    if (version !== 1) fail('hello.extensions.audit', `expected version 1, got ${JSON.stringify(version)}`);
+  }
+  return o.audit === undefined ? {} : { audit: 1 };
 }
 
 function callResult(v: unknown, where: string): CallResult {
@@ -152,14 +163,22 @@ function auditEvent(v: unknown, where: string): AuditEvent {
   }
 }
 
-/** An `observation` message's payload (its type, id and index are the caller's to check). */
-export function observation(msg: Json, where: string): Observation {
+/**
+ * An `observation` message's payload (its type, id and index are the caller's
+ * to check). `audit`: the hello declared `extensions.audit`, so the field is
+ * required; without it the field is refused.
+ */
+export function observation(msg: Json, where: string, audit = false): Observation {
   const base = {
     result: callResult(msg.result, `${where}.result`),
     events: array(msg.events, `${where}.events`).map((e, i) => lifecycleEvent(e, `${where}.events[${i}]`)),
     namespaces: namespaces(msg.namespaces, `${where}.namespaces`),
   };
-  if (msg.audit === undefined) return base;
+  if (msg.audit === undefined) {
+    if (audit) fail(`${where}.audit`, 'missing, though the hello declared extensions.audit');
+    return base;
+  }
+  if (!audit) fail(`${where}.audit`, 'sent without extensions.audit in the hello');
   return { ...base, audit: array(msg.audit, `${where}.audit`).map((e, i) => auditEvent(e, `${where}.audit[${i}]`)) };
 }
 

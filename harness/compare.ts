@@ -38,7 +38,7 @@ export function compareObservation(expected: ExpectedObservation, observed: Obse
 /** Under an audit module (spec/audit.ts): the call's audit events. */
 function compareAuditOf(expected: ExpectedObservation, observed: Observation): Divergence | null {
   if (expected.audited === undefined || expected.audited === null) return null;
-  if (observed.audit === undefined) return { aspect: 'audit', message: 'the start-up state shows an audit module, but no audit events were reported' };
+  if (observed.audit === undefined) return { aspect: 'audit', message: 'the start-up state shows an audit module, but no audit events were reported (the hello declares no extensions.audit: PROTOCOL.md section 9)' };
   const message = compareAudit(expected.audited, observed.audit);
   return message === null ? null : { aspect: 'audit', message };
 }

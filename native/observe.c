@@ -415,5 +415,6 @@ void put_hello(struct buf *b) {
     }
   put(b, "],\"initial\":");
   put_namespaces(b, &w);
+  if (auditing) put(b, ",\"extensions\":{\"audit\":1}"); /* PROTOCOL.md section 9 */
   put(b, "}");
 }
