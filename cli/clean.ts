@@ -2,7 +2,7 @@
  * `dlmspec clean`: removes the build cache (built DSOs, graph directories,
  * object files, stubs, the driver), which the next native run rebuilds.
  */
-import { cleanCache } from '../native/cache.ts';
+import { removeBuildCache } from '../native/cache.ts';
 import { EXIT, println, type Command } from './command.ts';
 import { flag, parse } from './options.ts';
 
@@ -31,7 +31,7 @@ export const cleanCommand: Command = {
       io.out.write(help);
       return EXIT.ok;
     }
-    println(io.out, `removed the build cache in ${await cleanCache()}`);
+    println(io.out, `removed the build cache in ${await removeBuildCache()}`);
     return EXIT.ok;
   },
 };

@@ -2,7 +2,7 @@
  * Cache housekeeping (cache.ts) on a cache directory of its own: temporary
  * names of dead builders go, a live builder's stay; eviction removes the
  * least recently used DSOs and graphs down to the bound, never one used
- * recently; `cleanCache` removes what the builders wrote and nothing else.
+ * recently; `removeBuildCache` removes what the builders wrote and nothing else.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { tempDir } from '../cli/test-helpers.ts';
-import { cleanCache, evict, RECENT_MS, sweepTemporaries } from './cache.ts';
+import { removeBuildCache, evict, RECENT_MS, sweepTemporaries } from './cache.ts';
 
 /** A process id that no longer runs: a child's, after it exited. */
 function deadPid(): number {
@@ -56,11 +56,11 @@ test('over the bound, the least recently used DSOs and graphs go, down to three 
   expect(await evict(root, 2, now)).toBe(0);
 });
 
-test('cleanCache removes the builders\' directories and nothing else under the root', async () => {
+test('removeBuildCache removes the builders\' directories and nothing else under the root', async () => {
   const root = await tempDir('dlmspec-cache-');
-  for (const d of ['bin', 'objects', 'stubs/k', 'dsos', 'graphs/g']) await mkdir(join(root, d), { recursive: true });
+  for (const d of ['bin', 'objects', 'stubs/k', 'dsos', 'graphs/g', 'shims']) await mkdir(join(root, d), { recursive: true });
   await writeFile(join(root, 'mine.txt'), 'not the cache\'s');
-  expect(await cleanCache(root)).toBe(root);
+  expect(await removeBuildCache(root)).toBe(root);
   expect(await readdir(root)).toEqual(['mine.txt']);
   expect(existsSync(join(root, 'mine.txt'))).toBe(true);
 });

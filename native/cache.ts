@@ -11,14 +11,14 @@
  *   used), so a concurrent run does not lose the graph it runs on. Graph
  *   directories hold hard links, so a DSO evicted from `dsos/` stays in every
  *   graph that has it.
- * - `dlmspec clean` (`cleanCache`) removes everything the builders wrote.
+ * - `dlmspec clean` (`removeBuildCache`) removes everything the builders wrote.
  */
 import { readdir, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheRoot } from './toolchain.ts';
 
 /** The directories the builders write under the cache root. */
-export const CACHE_DIRS = ['bin', 'objects', 'stubs', 'dsos', 'graphs'] as const;
+export const CACHE_DIRS = ['bin', 'objects', 'stubs', 'dsos', 'graphs', 'shims'] as const;
 
 const DEFAULT_MAX_ENTRIES = 20_000;
 export const RECENT_MS = 10 * 60_000;
@@ -106,7 +106,7 @@ export async function touch(path: string): Promise<void> {
 }
 
 /** Removes everything the builders wrote under the cache root (nothing else there); returns the root. */
-export async function cleanCache(root = cacheRoot()): Promise<string> {
+export async function removeBuildCache(root = cacheRoot()): Promise<string> {
   await Promise.all(CACHE_DIRS.map((d) => rm(join(root, d), { recursive: true, force: true })));
   return root;
 }
