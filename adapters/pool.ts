@@ -83,8 +83,9 @@ export class PooledImplementation implements Prefetching {
   private announced(i: number): Sequence | null {
     if (i >= this.total) return null;
     if (i < this.chunkStart || i >= this.chunkStart + this.chunk.length) {
-      // A chunk costs its own generation plus a skip over the earlier ones.
-      const count = Math.min(20_000, Math.max(256, this.window, i >> 3));
+      // A chunk costs its own generation plus a skip over the earlier ones:
+      // small at first, so that the servers start at once; larger later.
+      const count = Math.min(20_000, Math.max(2 * this.window, i >> 4));
       this.chunk = this.source(i, Math.min(count, this.total - i));
       this.chunkStart = i;
       if (this.chunk.length === 0) this.total = i;
