@@ -1,5 +1,5 @@
 /** `dlmspec clean`: the builders' directories under the cache root go, nothing else there. */
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { runBin, tempDir } from './test-helpers.ts';
@@ -13,4 +13,5 @@ test('dlmspec clean removes the build cache of $DLMSPEC_CACHE_DIR', async () => 
   expect(r).toMatchObject({ code: 0, stdout: `removed the build cache in ${root}\n` });
   expect(await readdir(root)).toEqual(['keep.txt']);
   expect((await runBin(['clean', 'extra'])).code).toBe(2);
+  await rm(root, { recursive: true, force: true });
 });

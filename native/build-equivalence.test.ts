@@ -8,7 +8,7 @@
  * is the DSO's whole name however long.
  */
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
@@ -90,7 +90,10 @@ test('where the linker line is not used (DLMSPEC_LINK_WITH_CC), linking with cc 
 });
 
 let impl: NativeImplementation;
-afterAll(() => impl?.close());
+afterAll(async () => {
+  await impl?.close();
+  await rm(dir, { recursive: true, force: true });
+});
 
 test('constructors and destructors report the whole name of their DSO, read from its soname', async () => {
   impl = new NativeImplementation();

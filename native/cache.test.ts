@@ -6,11 +6,19 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expect, test } from 'vitest';
-import { tempDir } from '../cli/test-helpers.ts';
+import { afterAll, expect, test } from 'vitest';
+import { tempDir as makeTemp } from '../cli/test-helpers.ts';
 import { removeBuildCache, evict, RECENT_MS, sweepTemporaries } from './cache.ts';
+
+const roots: string[] = [];
+const tempDir = async (prefix: string) => {
+  const d = await makeTemp(prefix);
+  roots.push(d);
+  return d;
+};
+afterAll(() => Promise.all(roots.map((d) => rm(d, { recursive: true, force: true }))));
 
 /** A process id that no longer runs: a child's, after it exited. */
 function deadPid(): number {
