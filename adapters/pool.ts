@@ -47,6 +47,7 @@ export class PooledImplementation implements Prefetching {
   private readonly ahead = new Map<number, { key: string; outcome: Promise<RunOutcome> }>();
   private paused = false;
   private closed = false;
+  private readonly inFlight = new Set<Promise<RunOutcome>>();
 
   /** `servers[0]` answers hello; each is an independent server of the same implementation. */
   constructor(
@@ -103,8 +104,10 @@ export class PooledImplementation implements Prefetching {
   private on(server: number, graph: DsoGraph, calls: readonly Call[]): Promise<RunOutcome> {
     this.busy[server]!++;
     const p = this.servers[server]!.run(graph, calls);
+    this.inFlight.add(p);
     const done = () => {
       this.busy[server]!--;
+      this.inFlight.delete(p);
       this.fill();
     };
     p.then(done, done);
@@ -143,9 +146,11 @@ export class PooledImplementation implements Prefetching {
     return this.on(this.pick(), graph, calls);
   }
 
+  /** Lets the runs under way finish first (at most the window): a DSO build they started is published whole, not left half-written. */
   async close(): Promise<void> {
     this.closed = true;
     for (const a of this.ahead.values()) a.outcome.catch(() => undefined);
+    await Promise.allSettled([...this.inFlight]);
     await Promise.all(this.servers.map((s) => s.close()));
   }
 }
