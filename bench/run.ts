@@ -1,13 +1,13 @@
 /**
  * `npm run bench`: every benchmark in turn, each in its own process so that
- * one's warm-up and garbage do not colour the next. Extra arguments go to both.
+ * one's warm-up and garbage do not colour the next. Extra arguments go to all.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 let failed = false;
-for (const bench of ['spec.ts', 'native.ts']) {
+for (const bench of ['spec.ts', 'native.ts', 'validate.ts']) {
   console.log(`\n== bench/${bench}`);
   const r = spawnSync(process.execPath, ['--import', 'tsx', here + bench, ...process.argv.slice(2)], { stdio: 'inherit' });
   if (r.status !== 0) {

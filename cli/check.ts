@@ -16,8 +16,8 @@ import { EXIT, EXIT_HELP, println, type Command, type Io } from './command.ts';
 import { describeEnvironmentError } from './errors.ts';
 import { formatGraph } from '../harness/format.ts';
 import { formatRuleTable } from './format.ts';
-import { IMPL_HELP, IMPL_OPTIONS, implChoice, openImpl, profileFor } from './impl.ts';
-import { flag, freshSeed, int, parse, profile as profileOption, seed as seedOption, str } from './options.ts';
+import { IMPL_HELP, IMPL_OPTIONS, implChoice, jobsFor, openImpl, profileFor } from './impl.ts';
+import { flag, freshSeed, int, JOBS_HELP, JOBS_OPTION, parse, profile as profileOption, seed as seedOption, str } from './options.ts';
 import { DEFAULT_OUT, indent, printValidation } from './validate.ts';
 import { RULE_HELP, RULE_OPTION, steerCounts, steerLine, steerRules, unexercisedLine } from './steer-option.ts';
 import { JSON_HELP, JSON_OPTION, validationSummary, writeSummary } from './summary.ts';
@@ -43,6 +43,7 @@ Options:
   --spec-runs N          sequences per profile for the spec's invariants (default ${DEFAULT_SPEC_RUNS})
   --seed S               base seed (default: random, printed)
 ${IMPL_HELP}
+${JOBS_HELP}
   --profile P            judge the implementation under P instead of the one it calls for
   --max-findings N       stop after N distinct findings (default ${DEFAULT_CHECK_FINDINGS})
   --out DIR              directory for counterexample and results files (default ${DEFAULT_OUT}/)
@@ -68,6 +69,7 @@ export const checkCommand: Command = {
       args,
       {
         ...IMPL_OPTIONS,
+        ...JOBS_OPTION,
         runs: { type: 'string' },
         'spec-runs': { type: 'string' },
         'max-findings': { type: 'string' },
@@ -86,6 +88,7 @@ export const checkCommand: Command = {
       return EXIT.ok;
     }
     const choice = implChoice(p);
+    const jobCount = jobsFor(choice, p);
     const runs = int(p, 'runs', { min: 1, max: 10_000_000 }) ?? DEFAULT_CHECK_RUNS;
     const specRuns = int(p, 'spec-runs', { min: 1, max: 10_000_000 }) ?? DEFAULT_SPEC_RUNS;
     const seed = seedOption(p) ?? freshSeed();
@@ -135,7 +138,7 @@ export const checkCommand: Command = {
 
     // 2. The implementation.
     if (choice.kind.kind === 'native') await cleanCache();
-    const impl = openImpl(choice);
+    const impl = openImpl(choice, jobCount);
     let v;
     try {
       v = await validate(impl, {

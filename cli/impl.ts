@@ -4,15 +4,17 @@
  * (a bad value is an input error, exit 2) and turned into an Implementation.
  */
 import { accessSync, constants, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { Implementation } from '../adapters/implementation.ts';
 import { NativeImplementation } from '../adapters/native.ts';
+import { PooledImplementation } from '../adapters/pool.ts';
 import { ProcessImplementation, splitCommand } from '../adapters/process.ts';
 import { SpecImplementation } from '../adapters/spec.ts';
 import type { ImplOptions } from '../harness/counterexample-file.ts';
 import { InputError } from '../harness/files.ts';
 import { parseProfile, type Profile } from '../spec/profile.ts';
-import { flag, int, list, str, type OptionSpec, type Parsed } from './options.ts';
+import { flag, int, jobs, list, str, type OptionSpec, type Parsed } from './options.ts';
 
 export const IMPL_OPTIONS: OptionSpec = {
   impl: { type: 'string' },
@@ -113,19 +115,33 @@ function checkExecutable(program: string, label: string, searchPath = false): vo
   throw new InputError(`${label}: ${why}`);
 }
 
-export function openImpl(choice: ImplChoice): Implementation {
+/** `--jobs`: for native, the option or the core count; another implementation runs one sequence at a time. */
+export function jobsFor(choice: ImplChoice, p: Parsed): number {
+  const n = jobs(p);
+  if (choice.kind.kind !== 'native') {
+    if (n !== undefined && n > 1) throw new InputError(`--jobs applies to --impl native only, not ${choice.impl}`);
+    return 1;
+  }
+  return n ?? availableParallelism();
+}
+
+/** The implementation; native with `jobs` above 1 is a pool of that many driver servers. */
+export function openImpl(choice: ImplChoice, jobs = 1): Implementation {
   const { kind, options } = choice;
   switch (kind.kind) {
     case 'spec':
       return new SpecImplementation(kind.profile);
-    case 'native':
-      return new NativeImplementation({
-        ...(options.rtld !== undefined ? { rtld: options.rtld } : {}),
-        ...(options.libraryPath !== undefined ? { libraryPath: options.libraryPath } : {}),
-        ...(options.env !== undefined ? { env: options.env } : {}),
-        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-        ...(options.audit ? { audit: true } : {}),
-      });
+    case 'native': {
+      const server = () =>
+        new NativeImplementation({
+          ...(options.rtld !== undefined ? { rtld: options.rtld } : {}),
+          ...(options.libraryPath !== undefined ? { libraryPath: options.libraryPath } : {}),
+          ...(options.env !== undefined ? { env: options.env } : {}),
+          ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+          ...(options.audit ? { audit: true } : {}),
+        });
+      return jobs > 1 ? new PooledImplementation(Array.from({ length: jobs }, server)) : server();
+    }
     case 'cmd':
       return new ProcessImplementation(kind.argv, {
         env: { ...process.env, ...(options.env ?? {}) },

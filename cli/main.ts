@@ -1,5 +1,5 @@
 /**
- * The `dlmspec` command: subcommands check, validate, replay, run, convert, repro, rules, dsos, report.
+ * The `dlmspec` command: subcommands check, validate, replay, run, convert, repro, rules, dsos, clean, report.
  * Exit status: EXIT_HELP in cli/command.ts, the same for every command. 3: the environment or a bug
  * of dlmspec itself.
  */
@@ -17,6 +17,7 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
   { name: 'repro', summary: 'write a standalone C reproducer (Makefile + main.c) of a counterexample', load: async () => (await import('./repro.ts')).reproCommand },
   { name: 'rules', summary: 'the rule catalogue: statement, profile, source; how often results exercised and failed each', load: async () => (await import('./rules.ts')).rulesCommand },
   { name: 'dsos', summary: "build a graph's test DSOs (for an adapter of another loader) and print their directory", load: async () => (await import('./dsos.ts')).dsosCommand },
+  { name: 'clean', summary: 'remove the native build cache (built DSOs, graphs, the driver)', load: async () => (await import('./clean.ts')).cleanCommand },
   { name: 'report', summary: 'write Markdown, HTML and JUnit XML conformance reports from validation results', load: async () => (await import('./report.ts')).reportCommand },
 ];
 

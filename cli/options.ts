@@ -88,3 +88,10 @@ export function profile(p: Parsed): Profile | undefined {
 export function freshSeed(): number {
   return (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) & 0x7fffffff;
 }
+
+/** `--jobs N` (validate, check): sequences run on N native driver servers at once (adapters/pool.ts). */
+export const JOBS_OPTION: OptionSpec = { jobs: { type: 'string' } };
+export const JOBS_HELP = '  --jobs N               native: run sequences on N driver servers at once (default: the core count)';
+export function jobs(p: Parsed): number | undefined {
+  return int(p, 'jobs', { min: 1, max: 256 });
+}

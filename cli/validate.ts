@@ -9,8 +9,8 @@ import { checkOutDir, removeStaleTemps } from '../harness/files.ts';
 import { catchInterrupts, cleanCache, SIGNAL_EXIT } from './run-control.ts';
 import { EXIT, EXIT_HELP, println, type Command, type Io } from './command.ts';
 import { formatFinding, formatGraph, formatMarkedSequence } from '../harness/format.ts';
-import { IMPL_HELP, IMPL_OPTIONS, implChoice, openImpl, profileFor } from './impl.ts';
-import { flag, freshSeed, int, parse, profile as profileOption, seed as seedOption, str } from './options.ts';
+import { IMPL_HELP, IMPL_OPTIONS, implChoice, jobsFor, openImpl, profileFor } from './impl.ts';
+import { flag, freshSeed, int, JOBS_HELP, JOBS_OPTION, parse, profile as profileOption, seed as seedOption, str } from './options.ts';
 import { describeEnvironmentError } from './errors.ts';
 import { RULE_HELP, RULE_OPTION, steerCounts, steerLine, steerRules, unexercisedLine } from './steer-option.ts';
 import { JSON_HELP, JSON_OPTION, validationSummary, writeSummary } from './summary.ts';
@@ -31,6 +31,7 @@ the same sequences and findings.
 
 Options:
 ${IMPL_HELP}
+${JOBS_HELP}
   --profile P            glibc or rtld-shared (default: P for spec:P; otherwise rtld-shared
                          when the loader's libc is UNIQUE, else glibc)
   --runs N               sequences to run (default ${DEFAULT_RUNS})
@@ -62,6 +63,7 @@ export const validateCommand: Command = {
       args,
       {
         ...IMPL_OPTIONS,
+        ...JOBS_OPTION,
         profile: { type: 'string' },
         runs: { type: 'string' },
         seed: { type: 'string' },
@@ -81,6 +83,7 @@ export const validateCommand: Command = {
       return EXIT.ok;
     }
     const choice = implChoice(p);
+    const jobCount = jobsFor(choice, p);
     const wanted = profileOption(p) ?? (choice.kind.kind === 'spec' ? choice.kind.profile : null);
     const runs = int(p, 'runs', { min: 1, max: 10_000_000 }) ?? DEFAULT_RUNS;
     const maxCalls = int(p, 'max-calls', { min: 1, max: 1000 });
@@ -101,7 +104,7 @@ export const validateCommand: Command = {
     await removeStaleTemps(outDir);
     if (choice.kind.kind === 'native') await cleanCache();
     const interrupts = catchInterrupts((name) => progress.log(`${name}: stopping; the results so far are being written (again to quit at once)`));
-    const impl = openImpl(choice);
+    const impl = openImpl(choice, jobCount);
     let r: Validation;
     try {
       r = await validate(impl, {

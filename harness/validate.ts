@@ -18,6 +18,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import type { Implementation, SystemInfo } from '../adapters/implementation.ts';
+import { canPrefetch } from '../adapters/pool.ts';
 import { arbScenario, type Scenario } from '../generators/calls.ts';
 import type { GraphOptions } from '../generators/graph.ts';
 import type { Profile } from '../spec/profile.ts';
@@ -239,6 +240,8 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
       rec?.progress.update(progressText(label, p, opts.runs));
       return !fails;
     });
+    // A pool of servers (--jobs) runs the sequences fast-check is about to generate ahead.
+    if (opts.path === undefined && canPrefetch(impl)) impl.prefetch((from, count) => fc.sample(arb, { seed: roundSeed, path: String(from), numRuns: count }), opts.runs - generated);
     const details = await fc.check(property, {
       numRuns: opts.runs - generated,
       seed: roundSeed,

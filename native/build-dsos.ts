@@ -4,34 +4,42 @@
  * not in the graph has no file there, so loading anything that needs it fails
  * with `cannot open shared object file`.
  *
- * Each DSO is built on its own, content-addressed by its generated source, its
- * flags and the compiler, and linked against empty stub objects that carry
- * the sonames of its DT_NEEDED entries: any DSO can be built before the ones
- * it needs, and cycles are no problem. A graph's directory holds hard links
- * to the built objects.
+ * Two steps, each cached by content. The C source of a DSO depends only on
+ * its shape (exports, undefined symbol, libc: dso-source.ts), so it is
+ * compiled once per shape to an object file; each DSO is then only linked,
+ * by the linker itself where the compiler's link line can be read
+ * (linker.ts), with its name as soname, its flags, and empty stub objects
+ * that carry the sonames of its DT_NEEDED entries: any DSO can be built
+ * before the ones it needs, and cycles are no problem. A graph's directory
+ * holds hard links to the built objects. build-dso-reference.ts keeps the
+ * one-step recipe (compile and link in one `cc` run, as a reproducer's
+ * Makefile does); native/build-dsos.test.ts checks both give the same.
  */
 import { copyFile, link, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dso } from '../model/dso.ts';
 import type { DsoGraph } from '../model/graph.ts';
 import { validateGraph } from '../model/graph.ts';
-import { dsoSource, RESERVED_PREFIX } from './dso-source.ts';
-import { BuildError, NATIVE_DIR, cacheRoot, cc, compilerId, publish, sha256, sourceText } from './toolchain.ts';
+import { prepareCache, touch } from './cache.ts';
+import { RESERVED_PREFIX, shapeSource } from './dso-source.ts';
+import { linkArgs, linkTemplate, type LinkTemplate } from './linker.ts';
+import { BuildError, NATIVE_DIR, cacheRoot, cc, compilerId, publish, sha256, sourceText, tool } from './toolchain.ts';
 
 /** Bump when the build recipe changes in a way the flags below do not show. */
-const RECIPE = 'dso-v2';
+const RECIPE = 'dso-v3';
 
-/** The compiler flags of a test DSO (repro/ writes the same into its Makefile). */
-export function linkFlags(dso: Dso): string[] {
+/**
+ * The compiler flags of a test DSO's source. -O0, and no sibling calls:
+ * dlmspec_dlopen must not become a jump to dlopen, which finds its caller's
+ * namespace from its return address. The undefined symbol's call goes
+ * through the PLT (lazy binding possible).
+ */
+export const COMPILE_FLAGS: readonly string[] = ['-fPIC', '-O0', '-fno-optimize-sibling-calls', '-fplt'];
+
+/** The compiler driver's flags that link a test DSO from its object. */
+export function dsoLinkFlags(dso: Dso): string[] {
   return [
     '-shared',
-    '-fPIC',
-    // -O0, and no sibling calls: dlmspec_dlopen must not become a jump to
-    // dlopen, which finds its caller's namespace from its return address.
-    '-O0',
-    '-fno-optimize-sibling-calls',
-    // The undefined symbol's call goes through the PLT (lazy binding possible).
-    '-fplt',
     ...(dso.libc ? [] : ['-nostdlib']),
     // Debian's gcc links --as-needed: without this the DT_NEEDED entries of
     // objects whose symbols are not used would vanish.
@@ -47,25 +55,84 @@ export function linkFlags(dso: Dso): string[] {
   ];
 }
 
+/** The flags that compile and link a test DSO in one `cc` run (repro/ writes them into its Makefile). */
+export function linkFlags(dso: Dso): string[] {
+  const [shared, ...rest] = dsoLinkFlags(dso);
+  return [shared!, ...COMPILE_FLAGS, ...rest];
+}
+
 let runtimeText: Promise<string> | undefined;
 
-/** Everything a DSO's bytes depend on besides its own description. */
+/** Everything a DSO's bytes depend on besides its own description and the linker. */
 async function toolchainKey(): Promise<string> {
   runtimeText ??= Promise.all([sourceText('dso-runtime.h'), sourceText('event.h')]).then((t) => t.join('\n'));
   return sha256(RECIPE, await compilerId(), await runtimeText);
 }
 
+/** What links: the linker's template for this kind of DSO, or the compiler driver. */
+interface Linking {
+  readonly key: string;
+  readonly template: LinkTemplate | null;
+}
+
+const linkings = new Map<boolean, Promise<Linking>>();
+function linking(libc: boolean): Promise<Linking> {
+  let p = linkings.get(libc);
+  if (!p) {
+    p = (async () => {
+      const template = process.env.DLMSPEC_LINK_WITH_CC ? null : await linkTemplate(libc, dsoLinkFlags);
+      return { key: sha256(await toolchainKey(), template ? template.identity + template.args.join('\0') : 'cc'), template };
+    })();
+    linkings.set(libc, p);
+  }
+  return p;
+}
+
+/** Links `dso` as `out` from `object` and the stubs of its DT_NEEDED (paths, in order). */
+async function linkDso(l: Linking, dso: Dso, out: string, object: string, needed: readonly string[]): Promise<void> {
+  if (l.template) await tool(l.template.linker, linkArgs(l.template, dso, out, object, needed));
+  // Stubs by path, never through -L: a stub named like a toolchain library
+  // (libc.so) would otherwise capture the compiler driver's own -lc.
+  else await cc([...dsoLinkFlags(dso), '-o', out, object, ...needed]);
+}
+
+const compiledObjects = new Map<string, Promise<string>>();
+
+/** The object file compiled from `source` (cached by it, the flags and the toolchain). */
+async function compiled(source: string, flags: readonly string[]): Promise<string> {
+  const hash = sha256(await toolchainKey(), source, ...flags);
+  let p = compiledObjects.get(hash);
+  if (!p) {
+    p = publish(join(cacheRoot(), 'objects', `${hash.slice(0, 32)}.o`), async (tmp) => {
+      const src = `${tmp}.c`;
+      await writeFile(src, source);
+      try {
+        await cc(['-c', ...flags, `-I${NATIVE_DIR}`, '-o', tmp, src]);
+      } finally {
+        await rm(src, { force: true });
+      }
+    });
+    compiledObjects.set(hash, p);
+    p.catch(() => compiledObjects.delete(hash)); // a failed build may succeed on retry
+  }
+  return p;
+}
+
 /** The stub object for a DT_NEEDED name: empty, with that soname. */
 const stubs = new Map<string, Promise<string>>();
-function stub(name: string, key: string): Promise<string> {
+function stub(name: string): Promise<string> {
   let p = stubs.get(name);
   if (!p) {
-    // Linked by path: DT_NEEDED records the stub's soname, NAME.
-    const target = join(cacheRoot(), 'stubs', key.slice(0, 16), name);
-    p = publish(target, async (tmp) => {
-      await cc(['-shared', '-nostdlib', `-Wl,-soname,${name}`, '-x', 'c', '/dev/null', '-o', tmp]);
-    });
+    p = (async () => {
+      const l = await linking(false);
+      const empty = await compiled('', ['-fPIC']);
+      // Linked by path: DT_NEEDED records the stub's soname, NAME.
+      const target = join(cacheRoot(), 'stubs', l.key.slice(0, 16), name);
+      const plain: Dso = { name, needed: [], unique: false, nodelete: false, libc: false, symbols: [] };
+      return publish(target, (tmp) => linkDso(l, plain, tmp, empty, []));
+    })();
     stubs.set(name, p);
+    p.catch(() => stubs.delete(name));
   }
   return p;
 }
@@ -85,39 +152,31 @@ export function buildDso(dso: Dso): Promise<string> {
   return p;
 }
 
-async function buildByContent(dso: Dso): Promise<string> {
+/** The one-line error for a DSO no loader would get right (both build paths check it). */
+export function checkBuildable(dso: Dso): void {
   const reserved = [...dso.symbols, dso.undefinedSymbol ?? ''].find((s) => s.startsWith(RESERVED_PREFIX));
   if (reserved) throw new BuildError(`${dso.name}: symbol "${reserved}" uses the reserved prefix ${RESERVED_PREFIX}`);
   // The event record holds the name in 48 bytes, NUL included (event.h).
   if (Buffer.byteLength(dso.name) > 47) throw new BuildError(`${dso.name}: name longer than 47 bytes`);
-  const key = await toolchainKey();
-  const source = dsoSource(dso);
-  const flags = linkFlags(dso);
-  // Link order is DT_NEEDED order; the compiler driver adds libc last.
-  const libs = dso.needed.map((n) => `-l:${n}`);
-  // Keyed by what the compiler is given, so a change of generator or flags
-  // can never reuse a stale object.
-  const hash = sha256(key, source, ...flags, ...libs);
+}
+
+async function buildByContent(dso: Dso): Promise<string> {
+  checkBuildable(dso);
+  await prepareCache();
+  const l = await linking(dso.libc);
+  const object = await compiled(shapeSource(dso), COMPILE_FLAGS);
+  // Keyed by what the linker is given, so a change of generator, flags or
+  // toolchain can never reuse a stale object. Link order is DT_NEEDED order;
+  // libc comes last.
+  const hash = sha256(l.key, object, ...dsoLinkFlags(dso), ...dso.needed.map((n) => `-l:${n}`));
   let p = built.get(hash);
   if (!p) {
     p = (async () => {
-      const stubDir = join(cacheRoot(), 'stubs', key.slice(0, 16));
-      await Promise.all(dso.needed.map((n) => stub(n, key)));
-      const target = join(cacheRoot(), 'dsos', `${hash.slice(0, 32)}.so`);
-      return publish(target, async (tmp) => {
-        const src = `${tmp}.c`;
-        await writeFile(src, source);
-        try {
-          // Stubs by path, never through -L: a stub named like a toolchain library
-          // (libc.so) would otherwise capture the compiler driver's own -lc.
-          await cc([...flags, `-I${NATIVE_DIR}`, '-o', tmp, src, ...dso.needed.map((n) => join(stubDir, n))]);
-        } finally {
-          await rm(src, { force: true });
-        }
-      });
+      const needed = await Promise.all(dso.needed.map((n) => stub(n)));
+      return publish(join(cacheRoot(), 'dsos', `${hash.slice(0, 32)}.so`), (tmp) => linkDso(l, dso, tmp, object, needed));
     })();
     built.set(hash, p);
-    p.catch(() => built.delete(hash)); // a failed build may succeed on retry
+    p.catch(() => built.delete(hash));
   }
   return p;
 }
@@ -136,7 +195,21 @@ export function materialize(graph: DsoGraph): Promise<string> {
     graphObjects.set(graph, p);
     p.catch(() => graphObjects.delete(graph));
   }
-  return p;
+  // Used now: cache eviction (cache.ts) spares it.
+  return p.then(async (dir) => (await touch(dir), dir));
+}
+
+/** A hard link keeps one inode per built object; copy where links fail. */
+async function place(dso: Dso, from: string, to: string): Promise<void> {
+  try {
+    await link(from, to).catch(() => copyFile(from, to));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    // Evicted from the cache (cache.ts) since this process built it: again.
+    built.clear();
+    builtObjects.delete(dso);
+    await link(await buildDso(dso), to);
+  }
 }
 
 async function materializeByContent(graph: DsoGraph): Promise<string> {
@@ -149,14 +222,7 @@ async function materializeByContent(graph: DsoGraph): Promise<string> {
     const target = join(cacheRoot(), 'graphs', hash.slice(0, 32));
     p = publish(target, async (tmp) => {
       await mkdir(tmp);
-      await Promise.all(
-        graph.dsos.map(async (d, i) => {
-          const from = objects[i]!;
-          const to = join(tmp, d.name);
-          // A hard link keeps one inode per built object; copy where links fail.
-          await link(from, to).catch(() => copyFile(from, to));
-        }),
-      );
+      await Promise.all(graph.dsos.map((d, i) => place(d, objects[i]!, join(tmp, d.name))));
     });
     graphs.set(hash, p);
     p.catch(() => graphs.delete(hash));

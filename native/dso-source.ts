@@ -1,19 +1,25 @@
 /**
  * The C source of one test DSO. Symbols are given their names with asm
  * labels, so any identifier the graph allows (even a C keyword such as `if`)
- * is a valid export.
+ * is a valid export. The name, DT_NEEDED and flags are not in the source
+ * (the runtime reads its name from DT_SONAME): DSOs of one shape share it.
  */
 import type { Dso } from '../model/dso.ts';
 
 /** Names the driver and the runtime reserve inside every test DSO. */
 export const RESERVED_PREFIX = 'dlmspec_';
 
+/** What of a DSO its source depends on: exports, the undefined symbol, libc. */
+export type DsoShape = Pick<Dso, 'symbols' | 'undefinedSymbol' | 'libc'>;
+
+/** The source of one DSO, for a reproducer: its shape's, under a comment naming it. */
 export function dsoSource(dso: Dso): string {
-  const lines = [
-    `/* dlmspec test DSO ${dso.name} (generated) */`,
-    `#define DLMSPEC_NAME ${JSON.stringify(dso.name)}`,
-    '#include "dso-runtime.h"',
-  ];
+  return `/* dlmspec test DSO ${dso.name} (generated) */\n${shapeSource(dso)}`;
+}
+
+/** The source every DSO of this shape is compiled from. */
+export function shapeSource(dso: DsoShape): string {
+  const lines = ['#include "dso-runtime.h"'];
   dso.symbols.forEach((symbol, i) => {
     // A distinct body each, so no optimisation can fold two exports into one.
     lines.push(`int dlmspec_sym_${i}(void) __asm__("${symbol}");`, `int dlmspec_sym_${i}(void) { return ${i + 1}; }`);

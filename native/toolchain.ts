@@ -72,6 +72,11 @@ export function cc(args: readonly string[], cwd?: string): Promise<string> {
   return limited(() => run(compilerCommand(), args, cwd));
 }
 
+/** Runs another tool of the toolchain (the linker), sharing the compiler's slots. */
+export function tool(cmd: string, args: readonly string[]): Promise<string> {
+  return limited(() => run(cmd, args));
+}
+
 export async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);

@@ -1,0 +1,17 @@
+/** `dlmspec clean`: the builders' directories under the cache root go, nothing else there. */
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import { runBin, tempDir } from './test-helpers.ts';
+
+test('dlmspec clean removes the build cache of $DLMSPEC_CACHE_DIR', async () => {
+  const root = await tempDir('dlmspec-clean-');
+  await mkdir(join(root, 'dsos'), { recursive: true });
+  await writeFile(join(root, 'dsos', 'x.so'), '');
+  await writeFile(join(root, 'keep.txt'), '');
+  const r = await runBin(['clean'], { env: { DLMSPEC_CACHE_DIR: root } });
+  expect(r).toMatchObject({ code: 0, stdout: `removed the build cache in ${root}\n` });
+  expect(await readdir(root)).toEqual(['keep.txt']);
+  expect((await runBin(['clean', 'extra'])).code).toBe(2);
+  await rm(root, { recursive: true, force: true });
+});
