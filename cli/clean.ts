@@ -5,8 +5,9 @@
 import { removeBuildCache } from '../native/cache.ts';
 import { EXIT, println, type Command } from './command.ts';
 import { flag, parse } from './options.ts';
+import { JSON_HELP, JSON_OPTION, textStream, writeSummary } from './summary.ts';
 
-const help = `Usage: dlmspec clean
+const help = `Usage: dlmspec clean [--json]
 
 Remove the native build cache (.cache/dlmspec/ or $DLMSPEC_CACHE_DIR): built
 test DSOs, graph directories, object files and the driver. Only what the
@@ -16,6 +17,7 @@ $DLMSPEC_CACHE_MAX_ENTRIES (default 20000) DSOs and graphs, the least recently
 used go when a run starts.
 
 Options:
+${JSON_HELP}
   -h, --help             this help
 
 Exit status: 0 done.
@@ -26,12 +28,15 @@ export const cleanCommand: Command = {
   summary: 'remove the native build cache (built DSOs, graphs, the driver)',
   help,
   async run(args, io) {
-    const p = parse('clean', args, {}, { min: 0, max: 0, what: '' });
+    const p = parse('clean', args, JSON_OPTION, { min: 0, max: 0, what: '' });
     if (flag(p, 'help')) {
       io.out.write(help);
       return EXIT.ok;
     }
-    println(io.out, `removed the build cache in ${await removeBuildCache()}`);
+    const json = flag(p, 'json');
+    const cache = await removeBuildCache();
+    println(textStream(io, json), `removed the build cache in ${cache}`);
+    if (json) writeSummary(io, { command: 'clean', verdict: 'done', counts: {}, findings: [], data: { cache } });
     return EXIT.ok;
   },
 };
