@@ -1,5 +1,4 @@
-import type { ExpectedObservation, LifecycleEvent, Observation } from '../model/observation.ts';
-import { linearizeAudit } from '../spec/audit.ts';
+import type { AuditEvent, ExpectedAudit, ExpectedObservation, LifecycleEvent, Observation } from '../model/observation.ts';
 
 /** The observation a model reports for an expectation: events in one allowed order, audit events when audited. */
 export function reported(expected: ExpectedObservation): Observation {
@@ -27,4 +26,16 @@ export function linearize(expected: Pick<ExpectedObservation, 'events' | 'order'
     for (const [a, b] of expected.order) if (a === next) indegree[b]! -= 1;
   }
   return out;
+}
+
+/** One report that satisfies the expectation (glibc 2.36's order): for models that serve the spec. */
+export function linearizeAudit(want: ExpectedAudit): AuditEvent[] {
+  const act = (activity: 'add' | 'delete' | 'consistent', ns: number): AuditEvent => ({ event: 'activity', activity, ns });
+  return [
+    ...want.added.map(({ ns }) => act('add', ns)),
+    ...want.opens,
+    ...want.added.map(({ ns }) => act('consistent', ns)),
+    ...want.closes,
+    ...want.removed.flatMap(({ ns, emptied }) => (emptied ? [act('delete', ns)] : [act('delete', ns), act('consistent', ns)])),
+  ];
 }

@@ -131,18 +131,6 @@ export function compareAudit(want: ExpectedAudit, got: readonly AuditEvent[]): s
   return null;
 }
 
-/** One report that satisfies the expectation (glibc 2.36's order): for models that serve the spec. */
-export function linearizeAudit(want: ExpectedAudit): AuditEvent[] {
-  const act = (activity: 'add' | 'delete' | 'consistent', ns: number): AuditEvent => ({ event: 'activity', activity, ns });
-  return [
-    ...want.added.map(({ ns }) => act('add', ns)),
-    ...want.opens,
-    ...want.added.map(({ ns }) => act('consistent', ns)),
-    ...want.closes,
-    ...want.removed.flatMap(({ ns, emptied }) => (emptied ? [act('delete', ns)] : [act('delete', ns), act('consistent', ns)])),
-  ];
-}
-
 /** The file name of dlmspec's audit module (native/build-programs.ts). */
 export const AUDIT_MODULE = 'dlmspec-audit.so';
 
