@@ -107,39 +107,3 @@ describe.skipIf(series === null)('the RTLD_SHARED series build under the audit m
     expect(finding).toBeNull();
   });
 });
-
-describe('the spec under an audit module (reference system)', () => {
-  const sys = withAuditor(referenceSystem(false));
-  const want = (calls: Call[], i: number): ExpectedAudit => runSpec('glibc', GRAPH, calls, sys).steps[i]!.expected.audited!;
-  const loadA = want([open('liba.so')], 0);
-  const good = [act('add', 2), opened('liba.so', 2), opened('libb.so', 2), opened('libc.so.6', 2), act('consistent', 2)];
-
-  test('[AUD2] la_objopen must be the new real entries, in order, with their namespace', () => {
-    expect(compareAudit(loadA, good)).toBeNull();
-    expect(compareAudit(loadA, [good[0]!, good[2]!, good[1]!, good[3]!, good[4]!])).toMatch(/^\[AUD2\]/);
-    expect(compareAudit(loadA, good.map((e) => (e.event === 'objopen' && e.object === 'libb.so' ? opened('libb.so', 0) : e)))).toMatch(/^\[AUD2\]/);
-    expect(compareAudit(loadA, [...good, opened('ld-linux-x86-64.so.2', 2)])).toMatch(/^\[AUD2\]/);
-  });
-
-  test('[AUD4] LA_ACT_CONSISTENT after the last la_objopen; LA_ACT_ADD optional for a fresh namespace, required otherwise; every cookie names a namespace', () => {
-    expect(compareAudit(loadA, good.slice(1))).toBeNull();
-    expect(compareAudit(loadA, good.slice(0, 4))).toMatch(/^\[AUD4\]/);
-    expect(compareAudit(loadA, [...good, act('consistent', null)])).toMatch(/^\[AUD4\]/);
-    const reopen = want([open('liba.so'), { op: 'dlopen', file: 'libb.so', mode: RTLD_NOW }], 1);
-    expect(compareAudit(reopen, [opened('libb.so', 0), act('consistent', 0)])).toMatch(/^\[AUD4\]/);
-    expect(compareAudit(reopen, [act('add', 0), opened('libb.so', 0), act('consistent', 0)])).toBeNull();
-  });
-
-  test('[AUD3][AUD5] la_objclose for each unloaded entry (any order), then LA_ACT_DELETE; LA_ACT_CONSISTENT only while the namespace has a head', () => {
-    const unload = want([open('liba.so'), { op: 'dlclose', handle: 0 }], 1);
-    const closes = [closed('libb.so', 2), closed('liba.so', 2), closed('libc.so.6', 2), closed('ld-linux-x86-64.so.2', 2)];
-    expect(compareAudit(unload, [...closes, act('delete', 2)])).toBeNull();
-    expect(compareAudit(unload, [...closes.slice(1), act('delete', 2)])).toMatch(/^\[AUD3\]/);
-    expect(compareAudit(unload, [...closes.slice(0, 3), closed(null, null), act('delete', 2)])).toMatch(/^\[AUD3\]/);
-    expect(compareAudit(unload, [act('delete', 2), ...closes])).toMatch(/^\[AUD5\]/);
-    expect(compareAudit(unload, [...closes, act('delete', 2), act('consistent', 2)])).toMatch(/^\[AUD5\]/);
-    const partial = want([open('liba.so'), { op: 'dlopen', file: 'libb.so', mode: RTLD_NOW }, { op: 'dlclose', handle: 1 }], 2);
-    expect(compareAudit(partial, [closed('libb.so', 0), act('delete', 0)])).toMatch(/^\[AUD5\]/);
-    expect(compareAudit(partial, [closed('libb.so', 0), act('delete', 0), act('consistent', 0)])).toBeNull();
-  });
-});

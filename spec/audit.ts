@@ -65,12 +65,9 @@ export function auditEvents(ctx: SpecContext, before: LoaderState, outcome: Outc
     exercise(ctx, 'AUD6');
     return null;
   }
-  const added = Object.values(after.entries)
-    .filter((e) => before.entries[e.id] === undefined && !auditorNamespace(before, e.ns))
-    .sort((a, b) => a.id - b.id);
-  const removed = Object.values(before.entries)
-    .filter((e) => after.entries[e.id] === undefined)
-    .sort((a, b) => a.id - b.id);
+  // In id order, the order of creation: integer keys iterate ascending (ECMAScript OrdinaryOwnPropertyKeys).
+  const added = Object.values(after.entries).filter((e) => before.entries[e.id] === undefined && !auditorNamespace(before, e.ns));
+  const removed = Object.values(before.entries).filter((e) => after.entries[e.id] === undefined);
   const real = added.filter((e) => e.kind === 'real');
   if (real.length > 0) exercise(ctx, 'AUD2');
   if (removed.length > 0) exercise(ctx, 'AUD3');

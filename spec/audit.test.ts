@@ -1,0 +1,115 @@
+/**
+ * LD_AUDIT in the spec (spec/audit.ts), on the reference system with
+ * dlmspec's audit module in namespace 1: the events each call must report,
+ * how the comparison rejects each kind of departure, and which audit rules a
+ * step records. The real loaders' reports are properties/audit.test.ts.
+ */
+import { describe, expect, test } from 'vitest';
+import type { Call } from '../model/call.ts';
+import type { Dso } from '../model/dso.ts';
+import { LM_ID_NEWLM, RTLD_NOW } from '../model/mode.ts';
+import type { AuditEvent, ExpectedAudit } from '../model/observation.ts';
+import { compareAudit, withAuditor } from './audit.ts';
+import { referenceSystem } from './initial.ts';
+import { runSpec } from './run.ts';
+
+const dso = (name: string, needed: string[] = [], extra: Partial<Dso> = {}): Dso => ({ name, needed, unique: false, nodelete: false, libc: true, symbols: [], ...extra });
+const GRAPH = { dsos: [dso('liba.so', ['libb.so']), dso('libb.so'), dso('libu.so', [], { undefinedSymbol: 'nowhere' })] };
+const open = (file: string, mode = RTLD_NOW, lmid = LM_ID_NEWLM): Call => ({ op: 'dlmopen', lmid, file, mode });
+const act = (activity: 'add' | 'delete' | 'consistent', ns: number | null): AuditEvent => ({ event: 'activity', activity, ns });
+const opened = (object: string, ns: number): AuditEvent => ({ event: 'objopen', object, ns });
+const closed = (object: string | null, ns: number | null): AuditEvent => ({ event: 'objclose', object, ns });
+
+describe('the spec under an audit module (reference system)', () => {
+  const sys = withAuditor(referenceSystem(false));
+  const want = (calls: Call[], i: number): ExpectedAudit => runSpec('glibc', GRAPH, calls, sys).steps[i]!.expected.audited!;
+  const loadA = want([open('liba.so')], 0);
+  const good = [act('add', 2), opened('liba.so', 2), opened('libb.so', 2), opened('libc.so.6', 2), act('consistent', 2)];
+
+  test('[AUD2] la_objopen must be the new real entries, in order, with their namespace', () => {
+    expect(compareAudit(loadA, good)).toBeNull();
+    expect(compareAudit(loadA, [good[0]!, good[2]!, good[1]!, good[3]!, good[4]!])).toMatch(/^\[AUD2\]/);
+    expect(compareAudit(loadA, good.map((e) => (e.event === 'objopen' && e.object === 'libb.so' ? opened('libb.so', 0) : e)))).toMatch(/^\[AUD2\]/);
+    expect(compareAudit(loadA, [...good, opened('ld-linux-x86-64.so.2', 2)])).toMatch(/^\[AUD2\]/);
+  });
+
+  test('[AUD4] LA_ACT_CONSISTENT after the last la_objopen; LA_ACT_ADD optional for a fresh namespace, required otherwise; every cookie names a namespace', () => {
+    expect(compareAudit(loadA, good.slice(1))).toBeNull();
+    expect(compareAudit(loadA, good.slice(0, 4))).toMatch(/^\[AUD4\]/);
+    expect(compareAudit(loadA, [...good, act('consistent', null)])).toMatch(/^\[AUD4\]/);
+    const reopen = want([open('liba.so'), { op: 'dlopen', file: 'libb.so', mode: RTLD_NOW }], 1);
+    expect(compareAudit(reopen, [opened('libb.so', 0), act('consistent', 0)])).toMatch(/^\[AUD4\]/);
+    expect(compareAudit(reopen, [act('add', 0), opened('libb.so', 0), act('consistent', 0)])).toBeNull();
+  });
+
+  test('[AUD3][AUD5] la_objclose for each unloaded entry (any order), then LA_ACT_DELETE; LA_ACT_CONSISTENT only while the namespace has a head', () => {
+    const unload = want([open('liba.so'), { op: 'dlclose', handle: 0 }], 1);
+    const closes = [closed('libb.so', 2), closed('liba.so', 2), closed('libc.so.6', 2), closed('ld-linux-x86-64.so.2', 2)];
+    expect(compareAudit(unload, [...closes, act('delete', 2)])).toBeNull();
+    expect(compareAudit(unload, [...closes.slice(1), act('delete', 2)])).toMatch(/^\[AUD3\]/);
+    expect(compareAudit(unload, [...closes.slice(0, 3), closed(null, null), act('delete', 2)])).toMatch(/^\[AUD3\]/);
+    expect(compareAudit(unload, [act('delete', 2), ...closes])).toMatch(/^\[AUD5\]/);
+    expect(compareAudit(unload, [...closes, act('delete', 2), act('consistent', 2)])).toMatch(/^\[AUD5\]/);
+    const partial = want([open('liba.so'), { op: 'dlopen', file: 'libb.so', mode: RTLD_NOW }, { op: 'dlclose', handle: 1 }], 2);
+    expect(compareAudit(partial, [closed('libb.so', 0), act('delete', 0)])).toMatch(/^\[AUD5\]/);
+    expect(compareAudit(partial, [closed('libb.so', 0), act('delete', 0), act('consistent', 0)])).toBeNull();
+  });
+});
+
+describe('audit rules a step records, and what it expects', () => {
+  const sys = withAuditor(referenceSystem(false));
+  const steps = (calls: Call[]) => runSpec('glibc', GRAPH, calls, sys).steps;
+  const audit = (rules: readonly string[]) => rules.filter((r) => r.startsWith('AUD'));
+
+  test('an open records AUD2 and AUD4 and expects la_objopen of each new real entry; its close AUD3 and AUD5', () => {
+    const [o, c] = steps([open('liba.so'), { op: 'dlclose', handle: 0 }]);
+    expect(audit(o!.rules)).toEqual(['AUD2', 'AUD4']);
+    expect(o!.expected.audited).toEqual({
+      opens: [opened('liba.so', 2), opened('libb.so', 2), opened('libc.so.6', 2)],
+      closes: [],
+      added: [{ ns: 2, fresh: true }],
+      removed: [],
+    });
+    expect(audit(c!.rules)).toEqual(['AUD3', 'AUD5']);
+    expect(c!.expected.audited).toMatchObject({ opens: [], added: [], removed: [{ ns: 2, emptied: true }] });
+  });
+
+  test('a reopen, which neither loads nor unloads, records no audit rule and expects no event', () => {
+    const [, s] = steps([open('liba.so'), open('liba.so', RTLD_NOW, 2)]);
+    expect(audit(s!.rules)).toEqual([]);
+    expect(s!.expected.audited).toEqual({ opens: [], closes: [], added: [], removed: [] });
+  });
+
+  test('AUD1: the auditor\'s namespace is refused as a target; AUD6: a failed open is not judged', () => {
+    const [r] = steps([open('liba.so', RTLD_NOW, 1)]);
+    expect(r!.expected.result).toMatchObject({ kind: 'null', error: expect.stringContaining('invalid target namespace') });
+    expect(audit(r!.rules)).toEqual(['AUD1', 'AUD6']);
+    expect(r!.expected.audited).toBeNull();
+    const [f] = steps([open('libmissing.so')]);
+    expect(audit(f!.rules)).toEqual(['AUD6']);
+    expect(f!.expected.audited).toBeNull();
+  });
+
+  test('the message names the rule, what was expected and what was seen', () => {
+    const loadA = steps([open('liba.so')])[0]!.expected.audited!;
+    expect(compareAudit(loadA, [opened('liba.so', 2), act('consistent', 2)])).toBe(
+      '[AUD2] la_objopen: expected [la_objopen(liba.so)@ns2, la_objopen(libb.so)@ns2, la_objopen(libc.so.6)@ns2], observed [la_objopen(liba.so)@ns2]',
+    );
+    const good = [opened('liba.so', 2), opened('libb.so', 2), opened('libc.so.6', 2)];
+    expect(compareAudit(loadA, [...good, act('consistent', 3)])).toBe(
+      '[AUD4] no la_activity(consistent)@ns2 after the last la_objopen there; observed [la_objopen(liba.so)@ns2, la_objopen(libb.so)@ns2, la_objopen(libc.so.6)@ns2, la_activity(consistent)@ns3]',
+    );
+    expect(compareAudit(loadA, [...good, act('delete', 2)])).toMatch(/^\[AUD4\] no la_activity\(consistent\)@ns2/);
+    expect(compareAudit(loadA, [act('consistent', 2), ...good])).toMatch(/^\[AUD4\]/);
+    const unload = steps([open('liba.so'), { op: 'dlclose', handle: 0 }])[1]!.expected.audited!;
+    expect(compareAudit(unload, [closed('liba.so', 2), act('delete', 2)])).toBe(
+      '[AUD3] la_objclose: expected {la_objclose(ld-linux-x86-64.so.2)@ns2, la_objclose(liba.so)@ns2, la_objclose(libb.so)@ns2, la_objclose(libc.so.6)@ns2}, observed {la_objclose(liba.so)@ns2}',
+    );
+    const closes = [closed('libb.so', 2), closed('liba.so', 2), closed('libc.so.6', 2), closed('ld-linux-x86-64.so.2', 2)];
+    expect(compareAudit(unload, [...closes, act('delete', 3)])).toMatch(/^\[AUD5\] no la_activity\(delete\)@ns2/);
+    expect(compareAudit(unload, [...closes.slice(0, 3), act('delete', 2), closes[3]!])).toMatch(/^\[AUD5\]/);
+    expect(compareAudit(unload, [...closes, { event: 'activity', activity: 'unknown', ns: 2 }, act('delete', 2)])).toMatch(
+      /^\[AUD4\] la_activity\(unknown\)@ns2: its cookie names no namespace/,
+    );
+  });
+});
