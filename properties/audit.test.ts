@@ -1,9 +1,7 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { NativeImplementation } from '../adapters/native.ts';
 import type { Call } from '../model/call.ts';
-import type { Dso } from '../model/dso.ts';
 import { LM_ID_NEWLM, RTLD_LAZY, RTLD_NOW, RTLD_SHARED } from '../model/mode.ts';
-import type { AuditEvent, ExpectedAudit } from '../model/observation.ts';
 import { knownBug } from '../generators/known-bugs.ts';
 import { judge } from '../harness/judge.ts';
 import { rtldSharedLoader } from '../native/loaders.ts';
@@ -11,18 +9,14 @@ import { AUDIT_MODULE, compareAudit, withAuditor } from '../spec/audit.ts';
 import { referenceSystem } from '../spec/initial.ts';
 import type { Profile } from '../spec/profile.ts';
 import { runSpec } from '../spec/run.ts';
+import { act, AUDIT_GRAPH, closed, open, opened } from './audit-rows.ts';
+import { dso, graph } from './rows.ts';
 
 /**
  * LD_AUDIT (spec/audit.ts): the audit events both real loaders report under
  * dlmspec's audit module for fixed sequences, what the spec expects of them,
  * and that the comparison rejects each kind of departure.
  */
-const dso = (name: string, needed: string[] = [], extra: Partial<Dso> = {}): Dso => ({ name, needed, unique: false, nodelete: false, libc: true, symbols: [], ...extra });
-const GRAPH = { dsos: [dso('liba.so', ['libb.so']), dso('libb.so'), dso('libu.so', [], { undefinedSymbol: 'nowhere' })] };
-const open = (file: string, mode = RTLD_NOW, lmid = LM_ID_NEWLM): Call => ({ op: 'dlmopen', lmid, file, mode });
-const act = (activity: 'add' | 'delete' | 'consistent', ns: number | null): AuditEvent => ({ event: 'activity', activity, ns });
-const opened = (object: string, ns: number): AuditEvent => ({ event: 'objopen', object, ns });
-const closed = (object: string | null, ns: number | null): AuditEvent => ({ event: 'objclose', object, ns });
 
 const stock = new NativeImplementation({ audit: true });
 const shared = rtldSharedLoader();
@@ -30,7 +24,7 @@ const series = shared.options ? new NativeImplementation({ ...shared.options, au
 afterAll(() => Promise.all([stock.close(), series?.close()]));
 
 /** Runs the calls on the loader; the observations' audit events, and the spec's judgement. */
-async function audited(impl: NativeImplementation, profile: Profile, calls: readonly Call[], graph = GRAPH) {
+async function audited(impl: NativeImplementation, profile: Profile, calls: readonly Call[], graph = AUDIT_GRAPH) {
   const info = await impl.hello();
   const outcome = await impl.run(graph, calls);
   const spec = runSpec(profile, graph, calls, info);
@@ -78,9 +72,9 @@ describe("this machine's glibc under dlmspec's audit module", () => {
     try {
       const info = await plain.hello();
       expect(info.initial.map((v) => v.ns)).toEqual([0]);
-      const outcome = await plain.run(GRAPH, [open('liba.so')]);
+      const outcome = await plain.run(AUDIT_GRAPH, [open('liba.so')]);
       expect(outcome.observations[0]!.audit).toBeUndefined();
-      expect(runSpec('glibc', GRAPH, [open('liba.so')], info).steps[0]!.expected.audited).toBeUndefined();
+      expect(runSpec('glibc', AUDIT_GRAPH, [open('liba.so')], info).steps[0]!.expected.audited).toBeUndefined();
     } finally {
       await plain.close();
     }
@@ -102,7 +96,7 @@ describe.skipIf(series === null)('the RTLD_SHARED series build under the audit m
   });
 
   test('[AUD4] a new namespace gets no LA_ACT_ADD (the series\' base skips an empty namespace), which the spec allows', async () => {
-    const { audit, finding } = await audited(series!, 'rtld-shared', [open('liba.so')], { dsos: [dso('liba.so', [], { libc: false })] });
+    const { audit, finding } = await audited(series!, 'rtld-shared', [open('liba.so')], graph(dso('liba.so')));
     expect(audit[0]).toEqual([opened('liba.so', 2), act('consistent', 2)]);
     expect(finding).toBeNull();
   });

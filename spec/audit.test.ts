@@ -6,23 +6,17 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { Call } from '../model/call.ts';
-import type { Dso } from '../model/dso.ts';
-import { LM_ID_NEWLM, RTLD_NOW } from '../model/mode.ts';
-import type { AuditEvent, ExpectedAudit } from '../model/observation.ts';
+import { RTLD_NOW } from '../model/mode.ts';
+import type { ExpectedAudit } from '../model/observation.ts';
+import { act, AUDIT_GRAPH, closed, open, opened } from '../properties/audit-rows.ts';
 import { compareAudit, withAuditor } from './audit.ts';
 import { referenceSystem } from './initial.ts';
 import { runSpec } from './run.ts';
 
-const dso = (name: string, needed: string[] = [], extra: Partial<Dso> = {}): Dso => ({ name, needed, unique: false, nodelete: false, libc: true, symbols: [], ...extra });
-const GRAPH = { dsos: [dso('liba.so', ['libb.so']), dso('libb.so'), dso('libu.so', [], { undefinedSymbol: 'nowhere' })] };
-const open = (file: string, mode = RTLD_NOW, lmid = LM_ID_NEWLM): Call => ({ op: 'dlmopen', lmid, file, mode });
-const act = (activity: 'add' | 'delete' | 'consistent', ns: number | null): AuditEvent => ({ event: 'activity', activity, ns });
-const opened = (object: string, ns: number): AuditEvent => ({ event: 'objopen', object, ns });
-const closed = (object: string | null, ns: number | null): AuditEvent => ({ event: 'objclose', object, ns });
 
 describe('the spec under an audit module (reference system)', () => {
   const sys = withAuditor(referenceSystem(false));
-  const want = (calls: Call[], i: number): ExpectedAudit => runSpec('glibc', GRAPH, calls, sys).steps[i]!.expected.audited!;
+  const want = (calls: Call[], i: number): ExpectedAudit => runSpec('glibc', AUDIT_GRAPH, calls, sys).steps[i]!.expected.audited!;
   const loadA = want([open('liba.so')], 0);
   const good = [act('add', 2), opened('liba.so', 2), opened('libb.so', 2), opened('libc.so.6', 2), act('consistent', 2)];
 
@@ -58,7 +52,7 @@ describe('the spec under an audit module (reference system)', () => {
 
 describe('audit rules a step records, and what it expects', () => {
   const sys = withAuditor(referenceSystem(false));
-  const steps = (calls: Call[]) => runSpec('glibc', GRAPH, calls, sys).steps;
+  const steps = (calls: Call[]) => runSpec('glibc', AUDIT_GRAPH, calls, sys).steps;
   const audit = (rules: readonly string[]) => rules.filter((r) => r.startsWith('AUD'));
 
   test('an open records AUD2 and AUD4 and expects la_objopen of each new real entry; its close AUD3 and AUD5', () => {
