@@ -11,7 +11,7 @@ import { checkSpec, type SpecCheck } from '../harness/spec-check.ts';
 import { shardSeed } from '../harness/shard.ts';
 import { PROFILES } from '../spec/profile.ts';
 import { checkOutDir, removeStaleTemps } from '../harness/files.ts';
-import { catchInterrupts, cleanCache, SIGNAL_EXIT } from './run-control.ts';
+import { catchInterrupts, SIGNAL_EXIT } from './run-control.ts';
 import { EXIT, EXIT_HELP, println, type Command, type Io } from './command.ts';
 import { describeEnvironmentError } from './errors.ts';
 import { formatGraph } from '../harness/format.ts';
@@ -137,7 +137,6 @@ export const checkCommand: Command = {
     }
 
     // 2. The implementation.
-    if (choice.kind.kind === 'native') await cleanCache();
     const impl = openImpl(choice, jobCount);
     let v;
     try {

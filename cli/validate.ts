@@ -6,7 +6,7 @@ import { formatFindingsTable } from '../harness/findings.ts';
 import { formatShard, parseShard, shardRuns, shardSeed } from '../harness/shard.ts';
 import { validate, type Validation } from '../harness/validate.ts';
 import { checkOutDir, removeStaleTemps } from '../harness/files.ts';
-import { catchInterrupts, cleanCache, SIGNAL_EXIT } from './run-control.ts';
+import { catchInterrupts, SIGNAL_EXIT } from './run-control.ts';
 import { EXIT, EXIT_HELP, println, type Command, type Io } from './command.ts';
 import { formatFinding, formatGraph, formatMarkedSequence } from '../harness/format.ts';
 import { IMPL_HELP, IMPL_OPTIONS, implChoice, jobsFor, openImpl, profileFor } from './impl.ts';
@@ -102,7 +102,6 @@ export const validateCommand: Command = {
     await checkOutDir(outDir);
     // Half-written files of a run killed outright (SIGKILL): never read, removed now.
     await removeStaleTemps(outDir);
-    if (choice.kind.kind === 'native') await cleanCache();
     const interrupts = catchInterrupts((name) => progress.log(`${name}: stopping; the results so far are being written (again to quit at once)`));
     const impl = openImpl(choice, jobCount);
     let r: Validation;

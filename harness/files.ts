@@ -110,7 +110,8 @@ export async function checkOutDir(dir: string, option = '--out'): Promise<void> 
 /**
  * Removes temporary files an earlier, killed dlmspec left in `dir`
  * (`.NAME.tmp-PID-HEX` of writeFileAtomic, `NAME.tmp-...` of the DSO cache)
- * whose process is gone. Returns how many it removed.
+ * whose process is gone; this process's own are in use, never removed.
+ * Returns how many it removed.
  */
 export async function removeStaleTemps(dir: string): Promise<number> {
   let names: string[];
@@ -124,7 +125,7 @@ export async function removeStaleTemps(dir: string): Promise<number> {
     const m = /\.tmp-(\d+)-[0-9a-f]+$/.exec(n) ?? /\.tmp-(\d+)(?:[.-].*)?$/.exec(n);
     if (m === null) continue;
     const pid = Number(m[1]);
-    if (pid !== process.pid && alive(pid)) continue;
+    if (pid === process.pid || alive(pid)) continue;
     await rm(join(dir, n), { force: true, recursive: true });
     removed++;
   }

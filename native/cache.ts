@@ -15,6 +15,7 @@
  */
 import { readdir, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import { removeStaleTemps } from '../harness/files.ts';
 import { cacheRoot } from './toolchain.ts';
 
 /** The directories the builders write under the cache root. */
@@ -30,16 +31,6 @@ function maxEntries(): number {
 
 const TEMP = /\.tmp-(\d+)-[0-9a-f]+(\.c)?$/;
 
-function running(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function list(dir: string): Promise<string[]> {
   try {
     return await readdir(dir);
@@ -52,15 +43,7 @@ async function list(dir: string): Promise<string[]> {
 export async function sweepTemporaries(root = cacheRoot()): Promise<number> {
   const dirs = [...CACHE_DIRS.map((d) => join(root, d)), ...(await list(join(root, 'stubs'))).map((k) => join(root, 'stubs', k))];
   let removed = 0;
-  for (const dir of dirs) {
-    for (const name of await list(dir)) {
-      const m = TEMP.exec(name);
-      if (m && !running(Number(m[1]))) {
-        await rm(join(dir, name), { recursive: true, force: true });
-        removed++;
-      }
-    }
-  }
+  for (const dir of dirs) removed += await removeStaleTemps(dir);
   return removed;
 }
 
