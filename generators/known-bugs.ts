@@ -127,11 +127,11 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
     id: 'SHARED-PROXY-DLSYM-DEP-MASTER',
     loader: 'glibc 2.34.9000 with the RTLD_SHARED series (v12)',
     summary:
-      'dlsym through a proxy whose master namespace 0 first loaded as a dependency (or at start-up, as libc.so.6) diverges or crashes. If no open ever named the master (it was proxied into N as a DT_NEEDED of a real object there), it crashes (SIGSEGV in do_lookup_x): _dl_sym (elf/dl-sym.c) looks the name up in the master\'s l_local_scope, the search list _dl_map_object_deps builds only for the object a dlopen names, and openaux (elf/dl-deps.c) proxies the master without building one. If an open later made the proxy itself, the lookup diverges from S7: a symbol of the master\'s own dependencies is not found (`libd.so: undefined symbol: f1`); that part\'s root cause is not pinned down.',
-    triggers: (ctx, state, call, past) => {
+      'dlsym through a proxy whose master has no search list of its own crashes (SIGSEGV in do_lookup_x): a master namespace 0 loaded at start-up (libc.so.6) or only as a dependency, proxied into N as a DT_NEEDED of a real object there, or reopened there through that proxy (S3). _dl_sym (elf/dl-sym.c) looks the name up in the master\'s l_local_scope, that is its l_searchlist, which _dl_map_object_deps builds only for the object a dlopen maps; openaux (elf/dl-deps.c) proxies the master without one, and do_lookup_x reads the NULL list. A direct RTLD_SHARED open of the object builds one, and dlsym on that proxy works (S7); so does a list the close worker gave the master (CLOSE5).',
+    triggers: (ctx, state, call) => {
       if (ctx.profile !== 'rtld-shared' || call.op !== 'dlsym') return false;
       const e = handleEntry(state, call.handle);
-      return e !== undefined && e.kind === 'proxy' && e.master !== null && firstLoadedAsDependency(e.master, state, past);
+      return e !== undefined && e.kind === 'proxy' && e.master !== null && state.entries[e.master]?.searchList === 'none';
     },
   },
   {
@@ -193,21 +193,6 @@ function neededClosure(ctx: SpecContext, file: string, through: (name: string) =
     for (const dep of objectInfo(ctx, name)?.needed ?? []) if (!seen.has(dep)) seen.add(dep), queue.push(dep);
   }
   return seen;
-}
-
-/**
- * SHARED-PROXY-DLSYM-DEP-MASTER: whether entry `id` came into namespace 0 at
- * start-up or as a dependency: the call that made it returned neither it
- * nor a proxy of it made in the same call.
- */
-function firstLoadedAsDependency(id: number, state: LoaderState, past: readonly PastCall[]): boolean {
-  const i = past.findIndex(({ before }, k) => before.entries[id] === undefined && (past[k + 1]?.before ?? state).entries[id] !== undefined);
-  if (i < 0) return true; // there before any call: a start-up object
-  const after = past[i + 1]?.before ?? state;
-  const got = after.handles[i];
-  if (got === undefined) return true;
-  const e = after.entries[got];
-  return !(got === id || (e !== undefined && e.kind === 'proxy' && e.master === id));
 }
 
 /** The namespace an open loads into: targetOf, and for LM_ID_NEWLM the one it would take. */

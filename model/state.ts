@@ -18,7 +18,26 @@ export interface Entry {
   readonly nodelete: boolean;
   /** Loaded at start-up: never unloaded (glibc: l_type != lt_loaded). */
   readonly startup: boolean;
+  /**
+   * The entry's own search list (glibc: `l_searchlist`), which dlsym through
+   * it searches: `none` while it was only ever loaded as a dependency;
+   * `breadth-first` once a dlopen of it built one (the entry, then its
+   * dependencies breadth-first, LOAD2); `direct` when the close worker gave a
+   * dependency-only entry its own `l_initfini`, itself and its direct
+   * DT_NEEDED only (CLOSE5).
+   */
+  readonly searchList: 'none' | 'breadth-first' | 'direct';
+  /**
+   * While it has no search list of its own: the entries whose search lists
+   * are in its scope (glibc: `l_scope`), that is its namespace's first entry
+   * and the object whose open loaded it (`_dl_new_object`), then each later
+   * open that took it in (`update_scopes`). CLOSE5 reads it.
+   */
+  readonly scope: readonly number[];
 }
+
+/** Whether the spec follows the entry's scope: a dependency-only entry dlopen loaded (CLOSE5). */
+export const tracksScope = (e: Entry): boolean => e.kind === 'real' && !e.startup && e.searchList === 'none';
 
 /** Everything the spec knows about the objects of one run. */
 export interface World {

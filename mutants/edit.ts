@@ -10,7 +10,7 @@ import type { LifecycleEvent } from '../model/observation.ts';
 import type { Entry, LoaderState } from '../model/state.ts';
 import type { SpecContext } from '../spec/context.ts';
 import { eventOrder } from '../spec/event-order.ts';
-import type { Outcome } from '../spec/open.ts';
+import type { Outcome } from '../spec/outcome.ts';
 import type { Ops } from '../spec/step.ts';
 
 /** Object name of a stand-in entry: never a DSO name (graphs use lib*.so). */
@@ -44,7 +44,7 @@ export function occupying(state: LoaderState, nss: readonly number[], op: (s: Lo
     for (const ns of nss) {
       const id = d.nextId++;
       ids.push(id);
-      d.entries[id] = { id, object: STAND_IN, ns, kind: 'real', master: null, deps: [], openCount: 0, nodelete: true, startup: false };
+      d.entries[id] = { id, object: STAND_IN, ns, kind: 'real', master: null, deps: [], openCount: 0, nodelete: true, startup: false, searchList: 'none', scope: [] };
       d.namespaces[ns]!.push(id);
     }
   });
@@ -67,7 +67,7 @@ export function hiding(state: LoaderState, hidden: Entry, op: (s: LoaderState) =
   let standIn = -1;
   const swapped = edit(state, (d) => {
     standIn = d.nextId++;
-    d.entries[standIn] = { id: standIn, object: STAND_IN, ns: hidden.ns, kind: 'real', master: null, deps: [], openCount: 0, nodelete: true, startup: false };
+    d.entries[standIn] = { id: standIn, object: STAND_IN, ns: hidden.ns, kind: 'real', master: null, deps: [], openCount: 0, nodelete: true, startup: false, searchList: 'none', scope: [] };
     const list = d.namespaces[hidden.ns]!;
     list[list.indexOf(hidden.id)] = standIn;
   });

@@ -8,7 +8,7 @@ import { freeNamespaces, realEntry, type Entry, type LoaderState } from '../mode
 import { objectInfo, type SpecContext } from '../spec/context.ts';
 import { linearize } from '../adapters/linearize.ts';
 import * as msg from '../spec/messages.ts';
-import type { Outcome } from '../spec/open.ts';
+import type { Outcome } from '../spec/outcome.ts';
 import { createdBy, destructors, edit, modeRewrite, occupying, patchWorld, removedBy, returned } from './edit.ts';
 import type { ModelMutant } from './mutant.ts';
 import { dso } from './witness.ts';

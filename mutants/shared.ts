@@ -10,7 +10,7 @@ import { canonicalHandle, type LoaderState } from '../model/state.ts';
 import { objectInfo, type SpecContext } from '../spec/context.ts';
 import { newProxy } from './draft.ts';
 import * as msg from '../spec/messages.ts';
-import { unchanged, type Outcome } from '../spec/open.ts';
+import { unchanged, type Outcome } from '../spec/outcome.ts';
 import type { Ops } from '../spec/step.ts';
 import { createdBy, edit, hiding, modeRewrite, patchWorld, returned, sequenced } from './edit.ts';
 import type { ModelMutant } from './mutant.ts';

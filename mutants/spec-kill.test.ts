@@ -485,7 +485,7 @@ describe('the invariant checker reports precisely', () => {
 describe('spec helpers other code builds on, and the rules they state', () => {
   const sys = referenceSystem(false);
   const start = () => initialState(sys.system, sys.initial);
-  const entry = (id: number, object: string, ns: number, kind: 'real' | 'proxy' = 'real', deps: number[] = []): Entry => ({ id, object, ns, kind, master: null, deps, openCount: 1, nodelete: false, startup: false });
+  const entry = (id: number, object: string, ns: number, kind: 'real' | 'proxy' = 'real', deps: number[] = []): Entry => ({ id, object, ns, kind, master: null, deps, openCount: 1, nodelete: false, startup: false, searchList: 'none', scope: [] });
 
   test('a search list holds each entry once, the start included, even on a cycle back to it (SYM1)', () => {
     const a = entry(10, 'liba.so', 1, 'real', [11]);

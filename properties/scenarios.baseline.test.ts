@@ -565,6 +565,58 @@ describe('CLOSE1..CLOSE4: unloading', () => {
   });
 });
 
+/**
+ * liba -> libb -> libd -> libe, libe defines f0; libk -> libb and libr -> libd
+ * each open part of the chain a second time. libb and libd are only dependencies
+ * unless a row opens them.
+ */
+const CHAIN = graph(
+  dso('liba.so', { needed: ['libb.so'] }),
+  dso('libb.so', { needed: ['libd.so'] }),
+  dso('libd.so', { needed: ['libe.so'] }),
+  dso('libe.so', { symbols: ['f0'] }),
+  dso('libk.so', { needed: ['libb.so'] }),
+  dso('libr.so', { needed: ['libd.so'] }),
+);
+
+describe('CLOSE5: search lists the close worker gives (scenarios/glibc/close5-*.scenario on the real loaders)', () => {
+  row({
+    name: '[CLOSE5][SYM2] a dependency kept after its loader is unloaded searches only itself and its direct DT_NEEDED, reopened or not',
+    graph: CHAIN,
+    before: [dlopen('liba.so', NOW), dlopen('libk.so', NOW), dlclose(0), dlopen('libb.so', NOW)],
+    call: dlsym(3, 'f0'),
+    both: { error: msg.undefinedSymbol('libb.so', 'f0') },
+  });
+  row({
+    name: '[CLOSE5] a later open whose search list took the dependency in counts as its loader too',
+    graph: CHAIN,
+    before: [dlopen('liba.so', NOW), dlopen('libk.so', NOW), dlclose(1), dlopen('libb.so', NOW)],
+    call: dlsym(3, 'f0'),
+    both: { error: msg.undefinedSymbol('libb.so', 'f0') },
+  });
+  row({
+    name: '[CLOSE5] a close that unloads nothing in the dependency\'s scope leaves it without a list: a later open builds the whole one',
+    graph: CHAIN,
+    before: [dlopen('libd.so', NOW), dlopen('liba.so', NOW), dlopen('libr.so', NOW), dlclose(2), dlopen('libb.so', NOW)],
+    call: dlsym(4, 'f0'),
+    both: { symbol: 'libe.so@0' },
+  });
+  row({
+    name: '[CLOSE5][SYM1] an entry opened before the close keeps its breadth-first list',
+    graph: CHAIN,
+    before: [dlopen('liba.so', NOW), dlopen('libb.so', NOW), dlopen('libk.so', NOW), dlclose(0), dlclose(1), dlopen('libb.so', NOW)],
+    call: dlsym(5, 'f0'),
+    both: { symbol: 'libe.so@0' },
+  });
+  row({
+    name: '[CLOSE5] in a secondary namespace, its first entry is in every scope: unloading it gives the list',
+    graph: CHAIN,
+    before: [dlmopen(NEWLM, 'libr.so', NOW), dlmopen(1, 'libk.so', NOW), dlclose(0), dlmopen(1, 'libb.so', NOW)],
+    call: dlsym(3, 'f0'),
+    both: { error: msg.undefinedSymbol('libb.so', 'f0') },
+  });
+});
+
 describe('SYM1, SYM2, INFO1, CALLER1', () => {
   row({
     name: '[SYM1] dlsym returns the first definition breadth-first (libf at depth 1, not libh at depth 2)',

@@ -2,7 +2,7 @@
  * The shipped scenario tables hold on the spec (one test per file), and the
  * format is strict: every malformed line is refused with its line number.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { NativeImplementation } from '../adapters/native.ts';
@@ -23,6 +23,10 @@ import { referenceSystem } from '../spec/initial.ts';
 import { formatCall, type Call } from '../model/call.ts';
 import { RTLD_ISOLATE, RTLD_NOLOAD, RTLD_NOW, RTLD_SHARED } from '../model/mode.ts';
 
+/** Rows that departed from the spec, table or run (a known loader bug's call counts separately). */
+const brokenRows = (run: Awaited<ReturnType<typeof runScenario>>) =>
+  run.rows.filter((r) => r.spec !== null || r.table !== null || r.finding !== null).map((r) => `row ${r.index}: ${r.spec ?? r.table ?? r.finding?.message}`);
+
 const DIR = join(REPO, 'scenarios');
 const shipped = (sub: string) =>
   readdirSync(join(DIR, sub))
@@ -30,9 +34,9 @@ const shipped = (sub: string) =>
     .sort()
     .map((f) => join(DIR, sub, f));
 
-describe('the series\' twelve tables and the worked examples hold on the spec', () => {
+describe('the series\' twelve tables, the worked examples and the glibc tables hold on the spec', () => {
   test('twelve series tables are shipped', () => expect(shipped('rtld-shared-series')).toHaveLength(12));
-  test.each([...shipped('rtld-shared-series'), ...shipped('semantics')].map((p) => [relative(REPO, p), p]))('%s', async (_name, path) => {
+  test.each([...shipped('rtld-shared-series'), ...shipped('semantics'), ...shipped('glibc')].map((p) => [relative(REPO, p), p]))('%s', async (_name, path) => {
     const scenario = await readScenario(path);
     const impl = new SpecImplementation(scenario.profile);
     const run = await runScenario(impl, await impl.hello(), scenario);
@@ -41,6 +45,25 @@ describe('the series\' twelve tables and the worked examples hold on the spec', 
     expect(runHolds(run)).toBe(true);
     // Every row of a series table states the series' expectation: its result and both namespaces.
     if (path.includes('rtld-shared-series')) expect(scenario.rows.filter((r) => r.expect?.result === undefined || r.expect.namespaces?.length !== 2).map((r) => r.line)).toEqual([]);
+  });
+});
+
+// The glibc tables state what the loaders do where the brief says nothing or otherwise (CONFORMANCE.md).
+// The glibc tables state what the loaders do where the brief says nothing or
+// otherwise (CONFORMANCE.md); each runs under its own profile, so this
+// machine's stock loader runs the glibc ones.
+describe('[CLOSE5] the glibc tables (scenarios/glibc/) hold on this machine\'s loader and on the RTLD_SHARED build', () => {
+  const series = rtldSharedLoader().options;
+  const loaders = [['this machine', {}, ['glibc']] as const, ...(series === null ? [] : [['the RTLD_SHARED build', series, ['glibc', 'rtld-shared']] as const])];
+  describe.each(loaders)('on %s', (_name, options, profiles) => {
+    const impl = new NativeImplementation(options);
+    afterAll(() => impl.close());
+    const tables = shipped('glibc').map((p) => [relative(REPO, p), parseScenario(readFileSync(p, 'utf8'))] as const);
+    test.each(tables.filter(([, t]) => (profiles as readonly string[]).includes(t.profile)))('%s', async (_file, scenario) => {
+      const run = await runScenario(impl, await impl.hello(), scenario);
+      expect(brokenRows(run)).toEqual([]);
+      expect(runHolds(run)).toBe(true);
+    }, 120_000);
   });
 });
 
@@ -58,10 +81,6 @@ describe.skipIf(shared.options === null)('the series\' twelve tables hold on the
     expect(runHolds(run)).toBe(true);
   }, 120_000);
 });
-
-/** Rows that departed from the spec, table or run (a known loader bug's call counts separately). */
-const brokenRows = (run: Awaited<ReturnType<typeof runScenario>>) =>
-  run.rows.filter((r) => r.spec !== null || r.table !== null || r.finding !== null).map((r) => `row ${r.index}: ${r.spec ?? r.table ?? r.finding?.message}`);
 
 describe('the series\' twelve tables under an audit module, namespaces shifted by one (its tst-dlmopen-rtld-audit-* tests, EXPECTED_NS 2)', () => {
   test.each(shipped('rtld-shared-series').map((p) => [relative(REPO, p), p]))('on the spec: %s', async (_name, path) => {

@@ -13,7 +13,7 @@ import type { SystemObject } from '../model/dso.ts';
 import type { AuditEvent, ExpectedAudit, NamespaceView } from '../model/observation.ts';
 import { entriesOf, type Entry, type LoaderState } from '../model/state.ts';
 import { exercise, libcName, rtldName, type SpecContext } from './context.ts';
-import type { Outcome } from './open.ts';
+import type { Outcome } from './outcome.ts';
 
 /**
  * AUD1: a secondary namespace with entries before the first call is an audit

@@ -1,11 +1,11 @@
 /** dlclose (glibc: elf/dl-close.c `_dl_close` and `_dl_close_worker`). */
 import type { LifecycleEvent } from '../model/observation.ts';
-import type { Entry, LoaderState } from '../model/state.ts';
+import { tracksScope, type Entry, type LoaderState } from '../model/state.ts';
 import { exercise, objectInfo, type SpecContext } from './context.ts';
 import { eventOrder } from './event-order.ts';
 import * as msg from './messages.ts';
 import { entryOf, produce } from './object.ts';
-import { unchanged, type Outcome } from './open.ts';
+import { unchanged, type Outcome } from './outcome.ts';
 import { masterKept, proxyClosed } from './shared.ts';
 
 /** _dl_close: a nodelete entry stays (CLOSE2), an entry nobody holds open is refused (CLOSE4), else the count goes down. */
@@ -51,11 +51,30 @@ function _dl_close_worker(ctx: SpecContext, state: LoaderState, counted: LoaderS
   }
   const dead = list.filter((e) => !live.has(e.id));
   if (dead.length > 0) exercise(ctx, 'CLOSE1');
-  const next = produce(counted, (d) => {
+  const swept = produce(counted, (d) => {
     for (const e of dead) delete d.entries[e.id];
     d.namespaces[entry.ns] = (d.namespaces[entry.ns] ?? []).filter((id) => !dead.some((e) => e.id === id));
   });
+  const next = keptSearchLists(ctx, swept, list.filter((e) => live.has(e.id)), new Set(dead.map((e) => e.id)));
   return { state: next, result: { kind: 'ok' }, ...destructors(ctx, state, dead) };
+}
+
+/**
+ * CLOSE5: an entry the close worker keeps that dlopen loaded only as a
+ * dependency (it has no search list of its own) and whose scope held the
+ * search list of an entry this close unloads gets one: itself and its
+ * direct DT_NEEDED, not theirs (`_dl_close_worker`: "We simply reuse the
+ * l_initfini list", kept only when the scope changed). A later dlopen of
+ * it finds it open already and keeps that list, so dlsym through it misses
+ * a symbol only a deeper dependency defines.
+ */
+function keptSearchLists(ctx: SpecContext, state: LoaderState, kept: readonly Entry[], dead: ReadonlySet<number>): LoaderState {
+  const given = kept.filter((e) => tracksScope(e) && e.scope.some((id) => dead.has(id)));
+  if (given.length === 0) return state;
+  exercise(ctx, 'CLOSE5');
+  return produce(state, (d) => {
+    for (const e of given) Object.assign(entryOf(d, e.id), { searchList: 'direct', scope: [] });
+  });
 }
 
 /**

@@ -32,8 +32,8 @@ export function initialState(system: readonly SystemObject[], initial: readonly 
   for (const { id, object, ns, proxy } of loaded) {
     const deps = proxy ? [] : (neededOf.get(object) ?? []).flatMap((n) => byName.get(`${ns}/${n}`) ?? []);
     const master = proxy ? (byName.get(`0/${object}`)?.[0] as number) : null;
-    // Fields in the order every entry has them (see copyEntry in spec/draft.ts).
-    entries[id] = { id, deps, openCount: 0, nodelete: false, startup: true, object, ns, kind: proxy ? 'proxy' : 'real', master };
+    // A start-up entry's search list is never the close worker's to make (CLOSE5 takes dlopen-loaded ones only).
+    entries[id] = { id, deps, openCount: 0, nodelete: false, startup: true, searchList: 'none', scope: [], object, ns, kind: proxy ? 'proxy' : 'real', master };
   }
   return { entries, namespaces, handles: {}, nextId: loaded.length };
 }

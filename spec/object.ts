@@ -48,12 +48,12 @@ export function findObject(draft: StateDraft, ns: number, object: string): Draft
 /**
  * _dl_new_object + _dl_add_to_namespace_list: a new entry at the end of its
  * namespace list, with a serial id never used before; no dependencies
- * resolved yet, not opened, not pinned.
+ * resolved yet, not opened, not pinned, no search list of its own.
  */
 export function _dl_new_object(draft: StateDraft, { object, ns, kind, master }: EntryFields): Draft<Entry> {
   const id = draft.nextId;
   draft.nextId += 1;
-  draft.entries[id] = { id, deps: [], openCount: 0, nodelete: false, startup: false, object, ns, kind, master };
+  draft.entries[id] = { id, deps: [], openCount: 0, nodelete: false, startup: false, searchList: 'none', scope: [], object, ns, kind, master };
   const list = draft.namespaces[ns];
   if (list === undefined) throw new Error(`internal: no namespace ${ns}`);
   list.push(id);

@@ -20,23 +20,15 @@ import {
   RTLD_NOLOAD,
   RTLD_SHARED,
 } from '../model/mode.ts';
-import { canonicalHandle, freeNamespaces, type Entry, type LoaderState } from '../model/state.ts';
+import { canonicalHandle, freeNamespaces, tracksScope, type Entry, type LoaderState } from '../model/state.ts';
 import { refusedAuditorTarget } from './audit.ts';
 import { exercise, objectInfo, type SpecContext } from './context.ts';
 import { eventOrder } from './event-order.ts';
 import * as msg from './messages.ts';
-import { _dl_new_object, createdSince, findObject, LoadError, produce, type StateDraft } from './object.ts';
+import { unchanged, type Outcome } from './outcome.ts';
+import { _dl_new_object, createdSince, entryOf, findObject, LoadError, produce, type StateDraft } from './object.ts';
+import { searchList } from './sym.ts';
 import { _dl_new_proxy, callShares, dependencyShares, globalRefused, noloadProxy, proxyOfDependency, proxyOfNamed, proxyReopened, refuseDemotion } from './shared.ts';
-
-/** The state after a call, what it returned, and the events it caused. */
-export interface Outcome {
-  readonly state: LoaderState;
-  readonly result: CallResult;
-  readonly events: readonly LifecycleEvent[];
-  readonly order: ReadonlyArray<readonly [number, number]>;
-}
-
-export const unchanged = (state: LoaderState, result: CallResult): Outcome => ({ state, result, events: [], order: [] });
 
 /** Mode bits dlmopen passes on (any other is ignored, MODE5): glibc's, and under rtld-shared the series' two. */
 const DLMOPEN_KNOWN = RTLD_BINDING_MASK | RTLD_NOLOAD | RTLD_DEEPBIND | RTLD_GLOBAL | RTLD_NODELETE;
@@ -164,21 +156,26 @@ function dl_open_worker(ctx: SpecContext, draft: StateDraft, ns: number, file: s
   const sharing = callShares(ctx, ns, mode, file);
   const existing = findObject(draft, ns, file);
   let entry: Draft<Entry> | null;
+  // What _dl_open maps (glibc: `args->map`): the entry returned, or the master when the call shares.
+  let mapped: Draft<Entry> | undefined;
   if (existing !== undefined) {
     if (sharing && existing.kind === 'real') refuseDemotion(ctx, file, mode);
-    entry = reopened(ctx, existing, mode);
+    entry = mapped = reopened(ctx, existing, mode);
   } else if (objectInfo(ctx, file) === undefined) {
     if (mode & RTLD_NOLOAD) exercise(ctx, 'MODE3');
     missingFile(ctx, file);
   } else if (mode & RTLD_NOLOAD) {
-    entry = sharing ? noloadProxy(ctx, draft, ns, findObject(draft, 0, file), mode) : noloadMiss(ctx);
+    mapped = sharing ? findObject(draft, 0, file) : undefined;
+    entry = sharing ? noloadProxy(ctx, draft, ns, mapped, mode) : noloadMiss(ctx);
   } else if (sharing) {
-    entry = proxyOfNamed(ctx, draft, ns, _dl_map_object(ctx, draft, 0, file, mode), mode);
+    mapped = _dl_map_object(ctx, draft, 0, file, mode);
+    entry = proxyOfNamed(ctx, draft, ns, mapped, mode);
   } else {
-    entry = _dl_map_object(ctx, draft, ns, file, mode);
+    entry = mapped = _dl_map_object(ctx, draft, ns, file, mode);
   }
   if (entry === null) return null;
   bindNow(ctx, draft, firstId, mode);
+  if (mapped !== undefined) ownSearchList(draft, mapped, firstId);
   entry.openCount += 1;
   if (mode & RTLD_NODELETE) nodelete(ctx, entry);
   return entry.id;
@@ -214,14 +211,36 @@ function nodelete(ctx: SpecContext, entry: Draft<Entry>): void {
 }
 
 /**
- * LOAD2: _dl_map_object + _dl_map_object_deps: find `file` in `ns` or map it,
- * then its DT_NEEDED breadth-first, each once; dependencies the namespace
- * holds are reused, a UNIQUE one is proxied from namespace 0 (S8).
+ * LOAD2: the object a call opens (the master, when it shares) gets a search
+ * list of its own if it has none: `dl_open_worker_begin` runs
+ * `_dl_map_object_deps` on it when `l_searchlist` is NULL, and at the end
+ * (`update_scopes`) puts that list in the scope of each object on it that
+ * was loaded before, which CLOSE5 reads. A list the close worker made stays.
  */
+function ownSearchList(draft: StateDraft, mapped: Draft<Entry>, firstId: number): void {
+  if (mapped.searchList !== 'none') return;
+  mapped.searchList = 'breadth-first';
+  for (const e of searchList(draft, mapped)) {
+    if (e.id < firstId && tracksScope(e)) entryOf(draft, e.id).scope.push(mapped.id);
+  }
+}
+
+/** LOAD2: _dl_map_object: `file` in `ns`, found, or mapped with its dependencies (also S8's master of a UNIQUE dependency in namespace 0). */
 function _dl_map_object(ctx: SpecContext, draft: StateDraft, ns: number, file: string, mode: number): Draft<Entry> {
   const found = findObject(draft, ns, file);
   if (found !== undefined) return found;
   const top = mapNew(ctx, draft, ns, file);
+  _dl_map_object_deps(ctx, draft, top, mode);
+  return top;
+}
+
+/**
+ * LOAD2: _dl_map_object_deps of a new entry: its DT_NEEDED breadth-first,
+ * each once; dependencies the namespace holds are reused, a UNIQUE one is
+ * proxied from namespace 0 (S8).
+ */
+function _dl_map_object_deps(ctx: SpecContext, draft: StateDraft, top: Draft<Entry>, mode: number): void {
+  const ns = top.ns;
   const queue: Draft<Entry>[] = [top];
   for (let i = 0; i < queue.length; i++) {
     const e = queue[i] as Draft<Entry>;
@@ -237,13 +256,24 @@ function _dl_map_object(ctx: SpecContext, draft: StateDraft, ns: number, file: s
         dep = proxyOfDependency(ctx, draft, ns, _dl_map_object(ctx, draft, 0, name, mode));
       } else if (dep === undefined) {
         dep = mapNew(ctx, draft, ns, name);
+        dep.scope = loaderScope(draft, top);
         queue.push(dep);
       }
       deps.push(dep.id);
     }
     e.deps = deps;
   }
-  return top;
+}
+
+/**
+ * The scope a new dependency starts with, by the entries whose search lists
+ * it holds (glibc: `_dl_new_object`): its namespace's first entry (the
+ * global scope; namespace 0's is the main program, never unloaded) and the
+ * object whose open loaded it.
+ */
+function loaderScope(draft: StateDraft, top: Draft<Entry>): number[] {
+  const head = entryOf(draft, (draft.namespaces[top.ns] as number[])[0] as number);
+  return head.startup || head.id === top.id ? [top.id] : [head.id, top.id];
 }
 
 /** A name the namespace does not hold: a new real entry (LOAD2), or ld.so's proxy (NS4); LOAD6 when there is no such file. */

@@ -72,7 +72,9 @@ export function _dl_new_proxy(ctx: SpecContext, draft: StateDraft, ns: number, m
   if (master.kind !== 'real' || master.ns !== 0) throw new Error('internal: S13 proxy of a non-master');
   if (series(ctx) && objectInfo(ctx, master.object)?.rtld !== true) exercise(ctx, 'S5', 'S13');
   master.nodelete = true;
-  return _dl_new_object(draft, { object: master.object, ns, kind: 'proxy', master: master.id });
+  const proxy = _dl_new_object(draft, { object: master.object, ns, kind: 'proxy', master: master.id });
+  proxy.searchList = 'breadth-first'; // `_dl_new_proxy` runs `_dl_map_object_deps` on it ("so that relocations work")
+  return proxy;
 }
 
 /** S2, S8: the proxy a sharing call gets for the object it names; S2 when it asked with RTLD_SHARED, else S8 (UNIQUE). */

@@ -6,7 +6,8 @@ import { auditEvents, underAudit } from './audit.ts';
 import { dlclose } from './close.ts';
 import { exercise, type SpecContext } from './context.ts';
 import * as msg from './messages.ts';
-import { dlmopen, dlopen, unchanged, type Outcome } from './open.ts';
+import { dlmopen, dlopen } from './open.ts';
+import { unchanged, type Outcome } from './outcome.ts';
 import { dlsym } from './sym.ts';
 import { namespaceViews } from './view.ts';
 

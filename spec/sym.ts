@@ -7,10 +7,14 @@ import { throughProxy } from './shared.ts';
 
 /**
  * The handle's search list (glibc: l_searchlist): the object, then its
- * dependencies breadth-first, each once. A proxy in the list contributes its
- * master's symbols (S7) but not the master's dependencies.
+ * dependencies breadth-first, each once; only the object and its direct
+ * DT_NEEDED when the close worker made the list (CLOSE5). A proxy in the
+ * list contributes its master's symbols (S7) but not the master's
+ * dependencies. The breadth-first list is the one dlopen built: the
+ * dependencies of a live entry never change, and all of them stay loaded.
  */
 export function searchList(state: LoaderState, start: Entry): Entry[] {
+  if (start.searchList === 'direct') return [start, ...start.deps.map((d) => state.entries[d] as Entry)];
   const list: Entry[] = [start];
   const seen = new Set([start.id]);
   for (let i = 0; i < list.length; i++) {
