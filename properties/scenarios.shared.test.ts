@@ -33,7 +33,8 @@ const ISOLATE = RTLD_ISOLATE;
 /**
  * liba -> libb; libu UNIQUE; libv -> libu; libx -> libw UNIQUE -> libb;
  * libl libc-linked (libc is UNIQUE on the patched reference system);
- * libs -> libb has an undefined symbol; libvbad -> (libu, a missing file).
+ * libs -> libb has an undefined symbol; libvbad -> (libu, a missing file);
+ * libt -> libv.
  */
 const G = graph(
   dso('liba.so', { needed: ['libb.so'], symbols: ['f0'] }),
@@ -45,6 +46,7 @@ const G = graph(
   dso('libl.so', { libc: true, symbols: ['f1'] }),
   dso('libs.so', { needed: ['libb.so'], undefinedSymbol: UNDEFINED_SYMBOL }),
   dso('libvbad.so', { needed: ['libu.so', MISSING_DSO] }),
+  dso('libt.so', { needed: ['libv.so'] }),
 );
 
 describe('S1: RTLD_SHARED into namespace 0 is a plain dlopen', () => {
@@ -327,6 +329,20 @@ describe('S8: UNIQUE objects are shared as if RTLD_SHARED were given', () => {
     before: [dlmopen(NEWLM, 'libu.so', NOW | ISOLATE)],
     call: dlmopen(1, 'libv.so', NOW),
     shared: { error: msg.cannotDemote('libu.so') },
+  });
+  row({
+    name: '[S10][LOAD2] open question: opening an entry N holds only as a dependency looks its DT_NEEDED up again, and the isolated UNIQUE copy is refused',
+    graph: G,
+    before: [dlmopen(NEWLM, 'libt.so', NOW | ISOLATE)],
+    call: dlmopen(1, 'libv.so', NOW),
+    shared: { error: msg.cannotDemote('libu.so') },
+  });
+  row({
+    name: '[S10][LOAD1] once that entry has a search list of its own, the same open is a plain reopen',
+    graph: G,
+    before: [dlmopen(NEWLM, 'libt.so', NOW | ISOLATE), dlmopen(1, 'libv.so', NOW | ISOLATE)],
+    call: dlmopen(1, 'libv.so', NOW),
+    shared: { handle: '1', same: 1, after: 'unchanged', events: [] },
   });
   row({
     name: '[S8][S10][S9] the same dependency is satisfied by the real copy when the call isolates too',

@@ -28,7 +28,7 @@ import * as msg from './messages.ts';
 import { unchanged, type Outcome } from './outcome.ts';
 import { _dl_new_object, createdSince, entryOf, findObject, LoadError, produce, type StateDraft } from './object.ts';
 import { searchList } from './sym.ts';
-import { _dl_new_proxy, callShares, dependencyShares, globalRefused, noloadProxy, proxyOfDependency, proxyOfNamed, proxyReopened, refuseDemotion } from './shared.ts';
+import { _dl_new_proxy, callShares, dependencyShares, globalRefused, noloadProxy, proxyOfDependency, proxyOfNamed, proxyReopened, refuseDemotion, refuseIsolatedDependency } from './shared.ts';
 
 /** Mode bits dlmopen passes on (any other is ignored, MODE5): glibc's, and under rtld-shared the series' two. */
 const DLMOPEN_KNOWN = RTLD_BINDING_MASK | RTLD_NOLOAD | RTLD_DEEPBIND | RTLD_GLOBAL | RTLD_NODELETE;
@@ -175,7 +175,7 @@ function dl_open_worker(ctx: SpecContext, draft: StateDraft, ns: number, file: s
   }
   if (entry === null) return null;
   bindNow(ctx, draft, firstId, mode);
-  if (mapped !== undefined) ownSearchList(draft, mapped, firstId);
+  if (mapped !== undefined) ownSearchList(ctx, draft, mapped, firstId, mode);
   entry.openCount += 1;
   if (mode & RTLD_NODELETE) nodelete(ctx, entry);
   return entry.id;
@@ -216,9 +216,16 @@ function nodelete(ctx: SpecContext, entry: Draft<Entry>): void {
  * `_dl_map_object_deps` on it when `l_searchlist` is NULL, and at the end
  * (`update_scopes`) puts that list in the scope of each object on it that
  * was loaded before, which CLOSE5 reads. A list the close worker made stays.
+ * For an entry loaded earlier as a dependency, that looks every DT_NEEDED
+ * on the list up again, which finds the same entries (S10 aside).
  */
-function ownSearchList(draft: StateDraft, mapped: Draft<Entry>, firstId: number): void {
+function ownSearchList(ctx: SpecContext, draft: StateDraft, mapped: Draft<Entry>, firstId: number, mode: number): void {
   if (mapped.searchList !== 'none') return;
+  if (mapped.id < firstId) {
+    for (const e of searchList(draft, mapped)) {
+      if (e.kind === 'real') for (const name of objectInfo(ctx, e.object)?.needed ?? []) refuseIsolatedDependency(ctx, e.ns, mode, name, findObject(draft, e.ns, name));
+    }
+  }
   mapped.searchList = 'breadth-first';
   for (const e of searchList(draft, mapped)) {
     if (e.id < firstId && tracksScope(e)) entryOf(draft, e.id).scope.push(mapped.id);
@@ -248,10 +255,7 @@ function _dl_map_object_deps(ctx: SpecContext, draft: StateDraft, top: Draft<Ent
     const deps: number[] = [];
     for (const name of objectInfo(ctx, e.object)?.needed ?? []) {
       let dep = findObject(draft, ns, name);
-      // S10 for a DT_NEEDED lookup too: the series' _dl_map_object refuses a
-      // UNIQUE name N holds as a real (RTLD_ISOLATE) copy whoever looks it up
-      // (CONFORMANCE.md, open questions).
-      if (dep !== undefined && dep.kind === 'real' && dependencyShares(ctx, ns, mode, name)) refuseDemotion(ctx, name, mode & ~RTLD_SHARED);
+      refuseIsolatedDependency(ctx, ns, mode, name, dep);
       if (dep === undefined && dependencyShares(ctx, ns, mode, name)) {
         dep = proxyOfDependency(ctx, draft, ns, _dl_map_object(ctx, draft, 0, name, mode));
       } else if (dep === undefined) {

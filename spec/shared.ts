@@ -63,6 +63,17 @@ export function refuseDemotion(ctx: SpecContext, file: string, mode: number): ne
 }
 
 /**
+ * S10 for a DT_NEEDED lookup too: the series' `_dl_map_object` refuses a
+ * UNIQUE name that N holds as a real (RTLD_ISOLATE) copy whoever looks it
+ * up: a dependent's first load, or the lookups made again when an entry
+ * loaded only as a dependency is opened itself (CONFORMANCE.md, open
+ * questions). `found` is what N holds under that name.
+ */
+export function refuseIsolatedDependency(ctx: SpecContext, ns: number, mode: number, name: string, found: Entry | undefined): void {
+  if (found !== undefined && found.kind === 'real' && dependencyShares(ctx, ns, mode, name)) refuseDemotion(ctx, name, mode & ~RTLD_SHARED);
+}
+
+/**
  * S13, S5: _dl_new_proxy: a new proxy in `ns` of the real namespace-0 entry
  * `master` (never of a proxy, never in namespace 0), which pins the master
  * as nodelete for good (S5). ld.so's proxy (NS4) is made the same way under
