@@ -10,12 +10,14 @@
  * by the linker itself where the compiler's link line can be read
  * (linker.ts), with its name as soname, its flags, and empty stub objects
  * that carry the sonames of its DT_NEEDED entries: any DSO can be built
- * before the ones it needs, and cycles are no problem. A graph's directory
+ * before the ones it needs, and cycles are no problem. Most DSOs are not
+ * even linked: one link per shape, flags and name lengths makes a template
+ * that each DSO of that kind is patched from (name-patch.ts). A graph's directory
  * holds hard links to the built objects. build-dso-reference.ts keeps the
  * one-step recipe (compile and link in one `cc` run, as a reproducer's
  * Makefile does); native/build-dsos.test.ts checks both give the same.
  */
-import { copyFile, link, mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dso } from '../model/dso.ts';
 import type { DsoGraph } from '../model/graph.ts';
@@ -23,10 +25,11 @@ import { validateGraph } from '../model/graph.ts';
 import { prepareCache, touch } from './cache.ts';
 import { RESERVED_PREFIX, shapeSource } from './dso-source.ts';
 import { linkArgs, linkTemplate, type LinkTemplate } from './linker.ts';
-import { BuildError, NATIVE_DIR, cacheRoot, cc, compilerId, publish, sha256, sourceText, tool } from './toolchain.ts';
+import { patchable, patchNames, templateDso } from './name-patch.ts';
+import { BuildError, NATIVE_DIR, cacheRoot, cc, compilerId, exists, publish, sha256, sourceText, tool } from './toolchain.ts';
 
 /** Bump when the build recipe changes in a way the flags below do not show. */
-const RECIPE = 'dso-v3';
+const RECIPE = 'dso-v4';
 
 /**
  * The compiler flags of a test DSO's source. -O0, and no sibling calls:
@@ -160,23 +163,54 @@ export function checkBuildable(dso: Dso): void {
   if (Buffer.byteLength(dso.name) > 47) throw new BuildError(`${dso.name}: name longer than 47 bytes`);
 }
 
+/** Keyed by what the linker is given, so a change of generator, flags or toolchain can never reuse a stale object; link order is DT_NEEDED order, libc last. */
+const linkKey = (l: Linking, object: string, dso: Dso): string => sha256(l.key, object, ...dsoLinkFlags(dso), ...dso.needed.map((n) => `-l:${n}`));
+
 async function buildByContent(dso: Dso): Promise<string> {
   checkBuildable(dso);
   await prepareCache();
   const l = await linking(dso.libc);
   const object = await compiled(shapeSource(dso), COMPILE_FLAGS);
-  // Keyed by what the linker is given, so a change of generator, flags or
-  // toolchain can never reuse a stale object. Link order is DT_NEEDED order;
-  // libc comes last.
-  const hash = sha256(l.key, object, ...dsoLinkFlags(dso), ...dso.needed.map((n) => `-l:${n}`));
+  const hash = linkKey(l, object, dso);
   let p = built.get(hash);
   if (!p) {
     p = (async () => {
-      const needed = await Promise.all(dso.needed.map((n) => stub(n)));
-      return publish(join(cacheRoot(), 'dsos', `${hash.slice(0, 32)}.so`), (tmp) => linkDso(l, dso, tmp, object, needed));
+      const target = join(cacheRoot(), 'dsos', `${hash.slice(0, 32)}.so`);
+      if (await exists(target)) return target;
+      const patched = patchable(dso) ? patchNames(await template(l, dso, object), dso) : null;
+      if (patched !== null) return publish(target, (tmp) => writeFile(tmp, patched));
+      return publish(target, (tmp) => linkWithNames(l, dso, object, tmp));
     })();
     built.set(hash, p);
     p.catch(() => built.delete(hash));
+  }
+  return p;
+}
+
+/** Links `dso` under its own names as `out` (what a patched DSO equals, name-patch.ts). */
+async function linkWithNames(l: Linking, dso: Dso, object: string, out: string): Promise<void> {
+  const needed = await Promise.all(dso.needed.map((n) => stub(n)));
+  await linkDso(l, dso, out, object, needed);
+}
+
+/** Links `dso` under its own names as `out`, never from a template: the reference patched DSOs are checked against. */
+export async function linkDirectly(dso: Dso, out: string): Promise<void> {
+  checkBuildable(dso);
+  const l = await linking(dso.libc);
+  await linkWithNames(l, dso, await compiled(shapeSource(dso), COMPILE_FLAGS), out);
+}
+
+const templates = new Map<string, Promise<Buffer>>();
+
+/** The bytes of the template `dso` is patched from: `templateDso(dso)` linked once per process and kind (cached under `templates/`). */
+function template(l: Linking, dso: Dso, object: string): Promise<Buffer> {
+  const t = templateDso(dso);
+  const hash = linkKey(l, object, t);
+  let p = templates.get(hash);
+  if (!p) {
+    p = publish(join(cacheRoot(), 'templates', `${hash.slice(0, 32)}.so`), (tmp) => linkWithNames(l, t, object, tmp)).then((path) => readFile(path));
+    templates.set(hash, p);
+    p.catch(() => templates.delete(hash));
   }
   return p;
 }

@@ -5,10 +5,11 @@
  * dynamic section (NEEDED order, SONAME, RUNPATH, FLAGS, FLAGS_1,
  * GNU_FLAGS_1), the same dynamic symbols, defined and undefined, with type
  * and binding. And the name a constructor reports, no longer compiled in,
- * is the DSO's whole name however long.
+ * is the DSO's whole name however long. A DSO patched from a template
+ * (name-patch.ts) is the linker's own output, the build ID aside.
  */
 import { execFile } from 'node:child_process';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
@@ -19,7 +20,8 @@ import { arbGraph } from '../generators/graph.ts';
 import type { Dso } from '../model/dso.ts';
 import { LM_ID_NEWLM, RTLD_NOW } from '../model/mode.ts';
 import { buildDsoOneStep } from './build-dso-reference.ts';
-import { buildDso } from './build-dsos.ts';
+import { buildDso, linkDirectly } from './build-dsos.ts';
+import { patchable } from './name-patch.ts';
 
 const run = promisify(execFile);
 
@@ -72,6 +74,34 @@ test(`${dsos.length} DSOs of 30 generated graphs: the same dynamic section, symb
     expect(await dynamicSymbols(ours), what).toEqual(await dynamicSymbols(reference));
     expect(await relocations(ours), what).toEqual(await relocations(reference));
   }
+});
+
+/** The bytes of a DSO with its GNU build ID's descriptor zeroed (a patched DSO's is made again, name-patch.ts). */
+function withoutBuildId(bytes: Buffer): Buffer {
+  const note = Buffer.from([4, 0, 0, 0, 20, 0, 0, 0, 3, 0, 0, 0, 0x47, 0x4e, 0x55, 0]);
+  const at = bytes.indexOf(note);
+  expect(at).toBeGreaterThan(0);
+  return Buffer.from(bytes).fill(0, at + note.length, at + note.length + 20);
+}
+
+test(`${dsos.length} DSOs of 30 generated graphs: each patched from its template is byte for byte the DSO the linker makes from its own names, the build ID aside`, async () => {
+  const patched = dsos.filter(patchable);
+  expect(patched.length).toBeGreaterThan(dsos.length / 2);
+  for (const [i, d] of patched.entries()) {
+    const linked = join(dir, `linked-${i}.so`);
+    await linkDirectly(d, linked);
+    const ours = await readFile(await buildDso(d));
+    expect(withoutBuildId(ours).equals(withoutBuildId(await readFile(linked))), JSON.stringify(d)).toBe(true);
+    expect(ours.equals(await readFile(linked)), 'a build ID of its own').toBe(false);
+  }
+});
+
+test('a DSO whose names the string table would merge is linked under its own names, not patched', () => {
+  const mk = (name: string, needed: string[]): Dso => ({ name, needed, unique: false, nodelete: false, libc: false, symbols: [] });
+  expect(patchable(mk('liba.so', ['libb.so']))).toBe(true);
+  expect(patchable(mk('liblibb.so', ['libb.so']))).toBe(false); // libb.so is the tail of liblibb.so
+  expect(patchable(mk('liba.so', ['liba.so']))).toBe(false); // a DSO that needs itself
+  expect(patchable(mk('liba.so', Array.from({ length: 10 }, (_, i) => `lib${i}.so`)))).toBe(false); // more names than placeholders
 });
 
 test('where the linker line is not used (DLMSPEC_LINK_WITH_CC), linking with cc gives the same DSOs', async () => {
