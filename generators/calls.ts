@@ -14,7 +14,7 @@ import {
   RTLD_NOW,
   RTLD_SHARED,
 } from '../model/mode.ts';
-import { handleEntry, realEntry, type LoaderState } from '../model/state.ts';
+import { handleEntry, realEntry, type Entry, type LoaderState } from '../model/state.ts';
 import { objectInfo, type SpecContext } from '../spec/context.ts';
 import type { SystemDescription } from '../spec/run.ts';
 import { initialState, referenceSystem } from '../spec/initial.ts';
@@ -34,10 +34,11 @@ import { arbGraph, MISSING_DSO, sometimes, SYMBOLS, type GraphOptions } from './
 export type AbstractCall =
   | { readonly op: 'dlmopen'; readonly lmid: AbstractLmid; readonly file: number; readonly mode: number; readonly lookup: number | null }
   | { readonly op: 'dlopen'; readonly file: number; readonly mode: number; readonly caller: number | null; readonly lookup: number | null }
-  | { readonly op: 'dlclose'; readonly handle: number; readonly caller: number | null }
+  | { readonly op: 'dlclose'; readonly handle: number; readonly caller: number | null; readonly reopen: number | null }
   | { readonly op: 'dlsym'; readonly handle: number; readonly symbol: number }
   | { readonly op: 'dlinfo'; readonly handle: number }
-  | { readonly op: 'reopen'; readonly handle: number; readonly mode: number };
+  | { readonly op: 'reopen'; readonly handle: number; readonly mode: number }
+  | { readonly op: 'dependency'; readonly pick: number; readonly mode: number; readonly lookup: number | null };
 
 export interface Scenario {
   readonly graph: DsoGraph;
@@ -100,6 +101,13 @@ const FILE_PICKS = 15;
  *   namespace, favouring the newest handle: the same entry again (LOAD1, S3)
  *   or a refusal (S4, S10). Its mode is often plain RTLD_NOW, the usual
  *   second open after a first one with flags.
+ * - A dlclose that gives a kept dependency a search list of its own (CLOSE5)
+ *   is followed, half the time, by an open of that entry and a lookup of a
+ *   symbol only its deeper dependencies define, where there is one.
+ * - `dependency` opens, in its own namespace, an entry loaded only as a
+ *   dependency (no call returned it), mostly followed by a lookup: whether
+ *   it gets a search list now or has one the close worker gave it (CLOSE5),
+ *   and the lookups made again for it (S10).
  */
 export const abstractCalls = (profile: Profile): fc.Arbitrary<AbstractCall> => {
   const mode = arbMode(profile);
@@ -110,10 +118,11 @@ export const abstractCalls = (profile: Profile): fc.Arbitrary<AbstractCall> => {
   return fc.oneof(
     { weight: 6, arbitrary: fc.record({ op: fc.constant('dlmopen' as const), lmid: arbLmid, file, mode, lookup }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('dlopen' as const), file, mode, caller: sometimes(fc.nat(7), 40), lookup }) },
-    { weight: 5, arbitrary: fc.record({ op: fc.constant('dlclose' as const), handle: fc.nat(7), caller: sometimes(fc.nat(7), 15) }) },
+    { weight: 5, arbitrary: fc.record({ op: fc.constant('dlclose' as const), handle: fc.nat(7), caller: sometimes(fc.nat(7), 15), reopen: sometimes(reopenMode, 50) }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('dlsym' as const), handle: favourFirst(7, 50), symbol }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('dlinfo' as const), handle: fc.nat(7) }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('reopen' as const), handle: favourFirst(7, 50), mode: reopenMode }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('dependency' as const), pick: favourFirst(7, 60), mode: reopenMode, lookup: sometimes(symbol, 70) }) },
   );
 };
 
@@ -207,10 +216,23 @@ export function concretize(profile: Profile, graph: DsoGraph, abstract: readonly
         const e = handle === undefined ? undefined : handleEntry(state, handle);
         return e === undefined ? undefined : { op: 'dlmopen', lmid: e.ns, file: e.object, mode: c.mode };
       })
+      .with({ op: 'dependency' }, (c): Call | undefined => {
+        const deps = dependencyOnly(ctx, state);
+        const e = deps[c.pick % Math.max(deps.length, 1)];
+        return e === undefined ? undefined : { op: 'dlmopen', lmid: e.ns, file: e.object, mode: c.mode };
+      })
       .exhaustive();
     if (call === undefined) continue;
     const index = calls.length;
+    const before = state;
     push(call);
+    const given = a.op === 'dlclose' && a.reopen !== null ? givenSearchList(before, state) : undefined;
+    if (given !== undefined && a.op === 'dlclose' && a.reopen !== null) {
+      const at = calls.length;
+      push({ op: 'dlmopen', lmid: given.ns, file: given.object, mode: a.reopen });
+      const symbol = deeperSymbol(ctx, state, given);
+      if (symbol !== undefined && handleEntry(state, at) !== undefined) push({ op: 'dlsym', handle: at, symbol });
+    }
     // A lookup follows only an open that returned a handle.
     if ('lookup' in a && a.lookup !== null && handleEntry(state, index) !== undefined) push({ op: 'dlsym', handle: index, symbol: symbolName(a.lookup) });
   }
@@ -236,6 +258,29 @@ export function liveHandles(state: LoaderState): number[] {
     }
   }
   return out;
+}
+
+/** The first entry a close gave a search list of its own (CLOSE5), if any. */
+function givenSearchList(before: LoaderState, after: LoaderState): Entry | undefined {
+  return Object.values(after.entries).find((e) => e.searchList === 'direct' && before.entries[e.id]?.searchList === 'none');
+}
+
+/** A symbol that `entry`'s whole dependency tree defines but its search list does not reach. */
+function deeperSymbol(ctx: SpecContext, state: LoaderState, entry: Entry): string | undefined {
+  const reached = new Set(searchList(state, entry).map((e) => e.object));
+  const deeper = searchList(state, { ...entry, searchList: 'breadth-first' }).filter((e) => !reached.has(e.object));
+  return SYMBOLS.find((sym) => deeper.some((e) => objectInfo(ctx, e.object)?.symbols.includes(sym)));
+}
+
+/**
+ * Real entries of the graph's DSOs that no call returned (loaded only as
+ * dependencies): first those the close worker gave a search list (CLOSE5),
+ * then the others, each in id order.
+ */
+function dependencyOnly(ctx: SpecContext, state: LoaderState): Entry[] {
+  const returned = new Set(Object.values(state.handles));
+  const deps = Object.values(state.entries).filter((e) => e.kind === 'real' && !e.startup && !returned.has(e.id) && ctx.world.graph.dsos.some((d) => d.name === e.object));
+  return [...deps.filter((e) => e.searchList === 'direct'), ...deps.filter((e) => e.searchList !== 'direct')];
 }
 
 /** A symbol pick: one of SYMBOLS, or a name nothing defines. */

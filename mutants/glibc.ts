@@ -185,6 +185,25 @@ export const GLIBC_MUTANTS: readonly ModelMutant[] = [
   },
   {
     kind: 'model',
+    name: 'close-keeps-no-search-list',
+    profile: 'glibc',
+    rule: 'CLOSE5',
+    description: 'the close worker gives a kept dependency-only entry no search list: opened later, it searches all its dependencies',
+    ops: (spec) => ({
+      dlclose: (ctx, s, e) => {
+        const out = spec.dlclose(ctx, s, e);
+        const given = Object.values(out.state.entries).filter((x) => x.searchList === 'direct' && s.entries[x.id]?.searchList === 'none');
+        if (given.length === 0) return out;
+        return { ...out, state: edit(out.state, (d) => given.forEach((x) => void (d.entries[x.id]!.searchList = 'none'))) };
+      },
+    }),
+    witness: {
+      dsos: [dso('a', { needed: ['b'] }), dso('b', { needed: ['d'], nodelete: true }), dso('d', { needed: ['e'] }), dso('e', { symbols: ['f0'] })],
+      calls: [open('liba.so'), close(0), open('libb.so'), sym(2, 'f0')],
+    },
+  },
+  {
+    kind: 'model',
     name: 'dlsym-depth-first',
     profile: 'glibc',
     rule: 'SYM1',

@@ -57,6 +57,7 @@ const FLAGGED_BY_INVARIANTS: Readonly<Record<string, readonly string[]>> = {
   'global-accepted-ns': [],
   'newlm-highest-free': ['NS1'],
   'newlm-no-reuse': ['NS1'],
+  'close-keeps-no-search-list': [],
   'dlsym-depth-first': [],
   'dso-nodelete-ignored': [],
   'rtld-nodelete-ignored': [],
