@@ -4,7 +4,7 @@
  * the cache is keyed by content.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
 import type { Dso } from '../model/dso.ts';
@@ -79,4 +79,12 @@ test('content-addressed: the same graph is the same directory and files; a chang
   expect(changed).not.toBe(dir);
   expect(statSync(join(changed, 'liba.so')).ino).toBe(statSync(join(dir, 'liba.so')).ino);
   expect(statSync(join(changed, 'libb.so')).ino).not.toBe(statSync(join(dir, 'libb.so')).ino);
+});
+
+test('a graph directory another process evicted (cache.ts) is built again when this process asks for it once more', async () => {
+  const g: DsoGraph = { dsos: [dso('libevicted.so', { needed: ['libkept.so'] }), dso('libkept.so', { symbols: ['f0'] })] };
+  const first = await materialize(g);
+  rmSync(first, { recursive: true, force: true });
+  const again = await materialize(g);
+  expect(readdirSync(again).sort()).toEqual(['libevicted.so', 'libkept.so']);
 });

@@ -229,8 +229,18 @@ export function materialize(graph: DsoGraph): Promise<string> {
     graphObjects.set(graph, p);
     p.catch(() => graphObjects.delete(graph));
   }
-  // Used now: cache eviction (cache.ts) spares it.
-  return p.then(async (dir) => (await touch(dir), dir));
+  return p.then(async (dir) => {
+    // Another process's eviction (cache.ts) may have removed a directory this
+    // one built more than RECENT_MS ago: build it again.
+    if (!(await exists(dir))) {
+      graphObjects.delete(graph);
+      for (const [hash, q] of graphs) if ((await q.catch(() => null)) === dir) graphs.delete(hash);
+      return materialize(graph);
+    }
+    // Used now: eviction spares it.
+    await touch(dir);
+    return dir;
+  });
 }
 
 /** A hard link keeps one inode per built object; copy where links fail. */
