@@ -67,4 +67,24 @@ describe('arbScenario frequencies', () => {
     const s10 = scenarios.filter((s) => s.steps.some((st) => st.rules.includes('S10')));
     expect(s10.length / scenarios.length).toBeGreaterThan(0.01);
   });
+
+  test('glibc: lookups through a search list the close worker made (CLOSE5) in at least 0.5% of sequences, opens of dependency-only entries in 5%', () => {
+    const scenarios = sample('glibc');
+    const direct = scenarios.filter((s) =>
+      s.steps.some((st) => {
+        if (st.call.op !== 'dlsym') return false;
+        const e = st.before.entries[st.before.handles[st.call.handle]!];
+        return e !== undefined && realEntry(st.before, e).searchList === 'direct';
+      }),
+    );
+    expect(direct.length / scenarios.length).toBeGreaterThanOrEqual(0.005);
+    const dependencyOpens = scenarios.filter((s) =>
+      s.steps.some((st) => {
+        const c = st.call;
+        if (c.op !== 'dlopen' && c.op !== 'dlmopen') return false;
+        return st.expected.result.kind === 'handle' && Object.values(st.before.entries).some((e) => e.object === c.file && !e.startup && e.searchList !== 'breadth-first');
+      }),
+    );
+    expect(dependencyOpens.length / scenarios.length).toBeGreaterThan(0.05);
+  });
 });
