@@ -226,10 +226,11 @@ export function concretize(profile: Profile, graph: DsoGraph, abstract: readonly
     const index = calls.length;
     const before = state;
     push(call);
-    const given = a.op === 'dlclose' && a.reopen !== null ? givenSearchList(before, state) : undefined;
-    if (given !== undefined && a.op === 'dlclose' && a.reopen !== null) {
+    const reopen = a.op === 'dlclose' ? a.reopen : null;
+    const given = reopen === null ? undefined : givenSearchList(before, state);
+    if (reopen !== null && given !== undefined) {
       const at = calls.length;
-      push({ op: 'dlmopen', lmid: given.ns, file: given.object, mode: a.reopen });
+      push({ op: 'dlmopen', lmid: given.ns, file: given.object, mode: reopen });
       const symbol = deeperSymbol(ctx, state, given);
       if (symbol !== undefined && handleEntry(state, at) !== undefined) push({ op: 'dlsym', handle: at, symbol });
     }

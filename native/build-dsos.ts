@@ -233,8 +233,9 @@ export function materialize(graph: DsoGraph): Promise<string> {
     // Another process's eviction (cache.ts) may have removed a directory this
     // one built more than RECENT_MS ago: build it again.
     if (!(await exists(dir))) {
+      // As `place` does for an evicted DSO: forget what was built, build again.
       graphObjects.delete(graph);
-      for (const [hash, q] of graphs) if ((await q.catch(() => null)) === dir) graphs.delete(hash);
+      graphs.clear();
       return materialize(graph);
     }
     // Used now: eviction spares it.

@@ -221,13 +221,14 @@ function nodelete(ctx: SpecContext, entry: Draft<Entry>): void {
  */
 function ownSearchList(ctx: SpecContext, draft: StateDraft, mapped: Draft<Entry>, firstId: number, mode: number): void {
   if (mapped.searchList !== 'none') return;
+  const list = searchList(draft, mapped);
   if (mapped.id < firstId) {
-    for (const e of searchList(draft, mapped)) {
+    for (const e of list) {
       if (e.kind === 'real') for (const name of objectInfo(ctx, e.object)?.needed ?? []) refuseIsolatedDependency(ctx, e.ns, mode, name, findObject(draft, e.ns, name));
     }
   }
   mapped.searchList = 'breadth-first';
-  for (const e of searchList(draft, mapped)) {
+  for (const e of list) {
     if (e.id < firstId && tracksScope(e)) entryOf(draft, e.id).scope.push(mapped.id);
   }
 }
