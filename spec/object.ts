@@ -24,14 +24,13 @@ export function entryOf(draft: StateDraft, id: number): Draft<Entry> {
 }
 
 /**
- * The entry of `object` in namespace `ns` (glibc: _dl_map_object's walk of
- * the namespace list, `_dl_name_match_p`). A namespace of the spec holds one
- * entry per object; of several, the newest is taken. Within an open a list
- * only grows, by the entries the call creates: those are looked at first
- * (newest first), then the list as the call found it, read from the state
- * before the call, so that only the entry found is drafted.
+ * The entry of `object` in namespace `ns`, as found (glibc: _dl_map_object's
+ * walk of the namespace list, `_dl_name_match_p`). A namespace of the spec
+ * holds one entry per object; of several, the newest is taken. Within an
+ * open a list only grows, by the entries the call creates: those are looked
+ * at first (newest first), then the list as the call found it.
  */
-export function findObject(draft: StateDraft, ns: number, object: string): Draft<Entry> | undefined {
+export function findObject(draft: StateDraft, ns: number, object: string): Entry | undefined {
   const before = original(draft) as LoaderState;
   for (let id = draft.nextId - 1; id >= before.nextId; id--) {
     const e = draft.entries[id];
@@ -39,8 +38,8 @@ export function findObject(draft: StateDraft, ns: number, object: string): Draft
   }
   const list = before.namespaces[ns] ?? [];
   for (let i = list.length - 1; i >= 0; i--) {
-    const id = list[i] as number;
-    if (before.entries[id]?.object === object) return entryOf(draft, id);
+    const e = before.entries[list[i] as number];
+    if (e?.object === object) return e;
   }
   return undefined;
 }
@@ -70,5 +69,12 @@ export function createdSince(draft: StateDraft, firstId: number): Draft<Entry>[]
   return created;
 }
 
-/** A failure that rolls the whole call back (LOAD4): thrown inside the call's `produce`, which then discards its draft. */
-export class LoadError extends Error {}
+/**
+ * A failure that rolls the whole call back (LOAD4): thrown inside the call's
+ * `produce`, which then discards its draft. It is the loader's error string,
+ * not a bug of the spec, so it is no `Error` and records no stack trace
+ * (capturing one cost a tenth of a failed open).
+ */
+export class LoadError {
+  constructor(readonly message: string) {}
+}

@@ -155,9 +155,9 @@ function dl_open_worker(ctx: SpecContext, draft: StateDraft, ns: number, file: s
   const firstId = draft.nextId;
   const sharing = callShares(ctx, ns, mode, file);
   const existing = findObject(draft, ns, file);
-  let entry: Draft<Entry> | null;
+  let entry: Entry | null;
   // What _dl_open maps (glibc: `args->map`): the entry returned, or the master when the call shares.
-  let mapped: Draft<Entry> | undefined;
+  let mapped: Entry | undefined;
   if (existing !== undefined) {
     if (sharing && existing.kind === 'real') refuseDemotion(ctx, file, mode);
     entry = mapped = reopened(ctx, existing, mode);
@@ -176,13 +176,14 @@ function dl_open_worker(ctx: SpecContext, draft: StateDraft, ns: number, file: s
   if (entry === null) return null;
   bindNow(ctx, draft, firstId, mode);
   if (mapped !== undefined) ownSearchList(ctx, draft, mapped, firstId, mode);
-  entry.openCount += 1;
-  if (mode & RTLD_NODELETE) nodelete(ctx, entry);
-  return entry.id;
+  const opened = entryOf(draft, entry.id);
+  opened.openCount += 1;
+  if (mode & RTLD_NODELETE) nodelete(ctx, opened);
+  return opened.id;
 }
 
 /** LOAD1, S3: a name the namespace holds is that entry again (and MODE3: RTLD_NOLOAD finds it too). */
-function reopened(ctx: SpecContext, existing: Draft<Entry>, mode: number): Draft<Entry> {
+function reopened(ctx: SpecContext, existing: Entry, mode: number): Entry {
   if (mode & RTLD_NOLOAD) exercise(ctx, 'MODE3');
   if (existing.kind === 'proxy') proxyReopened(ctx);
   else exercise(ctx, 'LOAD1');
@@ -219,7 +220,7 @@ function nodelete(ctx: SpecContext, entry: Draft<Entry>): void {
  * For an entry loaded earlier as a dependency, that looks every DT_NEEDED
  * on the list up again, which finds the same entries (S10 aside).
  */
-function ownSearchList(ctx: SpecContext, draft: StateDraft, mapped: Draft<Entry>, firstId: number, mode: number): void {
+function ownSearchList(ctx: SpecContext, draft: StateDraft, mapped: Entry, firstId: number, mode: number): void {
   if (mapped.searchList !== 'none') return;
   const list = searchList(draft, mapped);
   if (mapped.id < firstId) {
@@ -227,14 +228,14 @@ function ownSearchList(ctx: SpecContext, draft: StateDraft, mapped: Draft<Entry>
       if (e.kind === 'real') for (const name of objectInfo(ctx, e.object)?.needed ?? []) refuseIsolatedDependency(ctx, e.ns, mode, name, findObject(draft, e.ns, name));
     }
   }
-  mapped.searchList = 'breadth-first';
+  entryOf(draft, mapped.id).searchList = 'breadth-first';
   for (const e of list) {
     if (e.id < firstId && tracksScope(e)) entryOf(draft, e.id).scope.push(mapped.id);
   }
 }
 
 /** LOAD2: _dl_map_object: `file` in `ns`, found, or mapped with its dependencies (also S8's master of a UNIQUE dependency in namespace 0). */
-function _dl_map_object(ctx: SpecContext, draft: StateDraft, ns: number, file: string, mode: number): Draft<Entry> {
+function _dl_map_object(ctx: SpecContext, draft: StateDraft, ns: number, file: string, mode: number): Entry {
   const found = findObject(draft, ns, file);
   if (found !== undefined) return found;
   const top = mapNew(ctx, draft, ns, file);
@@ -255,14 +256,15 @@ function _dl_map_object_deps(ctx: SpecContext, draft: StateDraft, top: Draft<Ent
     if (e.kind === 'proxy') continue;
     const deps: number[] = [];
     for (const name of objectInfo(ctx, e.object)?.needed ?? []) {
-      let dep = findObject(draft, ns, name);
+      let dep: Entry | undefined = findObject(draft, ns, name);
       refuseIsolatedDependency(ctx, ns, mode, name, dep);
       if (dep === undefined && dependencyShares(ctx, ns, mode, name)) {
         dep = proxyOfDependency(ctx, draft, ns, _dl_map_object(ctx, draft, 0, name, mode));
       } else if (dep === undefined) {
-        dep = mapNew(ctx, draft, ns, name);
-        dep.scope = loaderScope(draft, top);
-        queue.push(dep);
+        const loaded = mapNew(ctx, draft, ns, name);
+        loaded.scope = loaderScope(draft, top);
+        queue.push(loaded);
+        dep = loaded;
       }
       deps.push(dep.id);
     }
@@ -276,7 +278,7 @@ function _dl_map_object_deps(ctx: SpecContext, draft: StateDraft, top: Draft<Ent
  * global scope; namespace 0's is the main program, never unloaded) and the
  * object whose open loaded it.
  */
-function loaderScope(draft: StateDraft, top: Draft<Entry>): number[] {
+function loaderScope(draft: StateDraft, top: Entry): number[] {
   const head = entryOf(draft, (draft.namespaces[top.ns] as number[])[0] as number);
   return head.startup || head.id === top.id ? [top.id] : [head.id, top.id];
 }

@@ -11,7 +11,7 @@ import { RTLD_ISOLATE, RTLD_SHARED } from '../model/mode.ts';
 import type { Entry } from '../model/state.ts';
 import { exercise, objectInfo, type SpecContext } from './context.ts';
 import * as msg from './messages.ts';
-import { _dl_new_object, LoadError, type StateDraft } from './object.ts';
+import { _dl_new_object, entryOf, LoadError, type StateDraft } from './object.ts';
 
 const series = (ctx: SpecContext): boolean => ctx.profile === 'rtld-shared';
 
@@ -79,23 +79,23 @@ export function refuseIsolatedDependency(ctx: SpecContext, ns: number, mode: num
  * as nodelete for good (S5). ld.so's proxy (NS4) is made the same way under
  * both profiles; it is a start-up entry, and S5/S13 are not its rules.
  */
-export function _dl_new_proxy(ctx: SpecContext, draft: StateDraft, ns: number, master: Draft<Entry>): Draft<Entry> {
+export function _dl_new_proxy(ctx: SpecContext, draft: StateDraft, ns: number, master: Entry): Draft<Entry> {
   if (master.kind !== 'real' || master.ns !== 0) throw new Error('internal: S13 proxy of a non-master');
   if (series(ctx) && objectInfo(ctx, master.object)?.rtld !== true) exercise(ctx, 'S5', 'S13');
-  master.nodelete = true;
+  entryOf(draft, master.id).nodelete = true;
   const proxy = _dl_new_object(draft, { object: master.object, ns, kind: 'proxy', master: master.id });
   proxy.searchList = 'breadth-first'; // `_dl_new_proxy` runs `_dl_map_object_deps` on it ("so that relocations work")
   return proxy;
 }
 
 /** S2, S8: the proxy a sharing call gets for the object it names; S2 when it asked with RTLD_SHARED, else S8 (UNIQUE). */
-export function proxyOfNamed(ctx: SpecContext, draft: StateDraft, ns: number, master: Draft<Entry>, mode: number): Draft<Entry> {
+export function proxyOfNamed(ctx: SpecContext, draft: StateDraft, ns: number, master: Entry, mode: number): Draft<Entry> {
   exercise(ctx, mode & RTLD_SHARED ? 'S2' : 'S8');
   return _dl_new_proxy(ctx, draft, ns, master);
 }
 
 /** S8: the proxy a real entry of N gets for a UNIQUE dependency, whose master loads in namespace 0. */
-export function proxyOfDependency(ctx: SpecContext, draft: StateDraft, ns: number, master: Draft<Entry>): Draft<Entry> {
+export function proxyOfDependency(ctx: SpecContext, draft: StateDraft, ns: number, master: Entry): Draft<Entry> {
   exercise(ctx, 'S8');
   return _dl_new_proxy(ctx, draft, ns, master);
 }
@@ -105,7 +105,7 @@ export function proxyOfDependency(ctx: SpecContext, draft: StateDraft, ns: numbe
  * sharing into N proxies a master already loaded in namespace 0, and is a
  * quiet NULL (MODE3) when there is none.
  */
-export function noloadProxy(ctx: SpecContext, draft: StateDraft, ns: number, master: Draft<Entry> | undefined, mode: number): Draft<Entry> | null {
+export function noloadProxy(ctx: SpecContext, draft: StateDraft, ns: number, master: Entry | undefined, mode: number): Draft<Entry> | null {
   exercise(ctx, 'S11');
   return master === undefined ? null : proxyOfNamed(ctx, draft, ns, master, mode);
 }
