@@ -128,9 +128,12 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
     loader: 'glibc 2.34.9000 with the RTLD_SHARED series (v12)',
     summary:
       'dlsym through a proxy whose master has no search list of its own crashes (SIGSEGV in do_lookup_x): a master namespace 0 loaded at start-up (libc.so.6) or only as a dependency, proxied into N as a DT_NEEDED of a real object there, or reopened there through that proxy (S3). _dl_sym (elf/dl-sym.c) looks the name up in the master\'s l_local_scope, that is its l_searchlist, which _dl_map_object_deps builds only for the object a dlopen maps; openaux (elf/dl-deps.c) proxies the master without one, and do_lookup_x reads the NULL list. A direct RTLD_SHARED open of the object builds one, and dlsym on that proxy works (S7); so does a list the close worker gave the master (CLOSE5).',
+    // Also a call made from code reached through such a proxy: the native
+    // driver finds the caller's entry point with dlsym on the caller's handle.
     triggers: (ctx, state, call) => {
-      if (ctx.profile !== 'rtld-shared' || call.op !== 'dlsym') return false;
-      const e = handleEntry(state, call.handle);
+      if (ctx.profile !== 'rtld-shared') return false;
+      const through = call.op === 'dlsym' ? call.handle : 'caller' in call ? call.caller : undefined;
+      const e = through === undefined ? undefined : handleEntry(state, through);
       return e !== undefined && e.kind === 'proxy' && e.master !== null && state.entries[e.master]?.searchList === 'none';
     },
   },
