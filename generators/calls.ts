@@ -102,12 +102,13 @@ const FILE_PICKS = 15;
  *   or a refusal (S4, S10). Its mode is often plain RTLD_NOW, the usual
  *   second open after a first one with flags.
  * - A dlclose that gives a kept dependency a search list of its own (CLOSE5)
- *   is followed, half the time, by an open of that entry and a lookup of a
+ *   is followed, four times in five, by an open of that entry and a lookup of a
  *   symbol only its deeper dependencies define, where there is one.
  * - `dependency` opens, in its own namespace, an entry loaded only as a
  *   dependency (no call returned it), mostly followed by a lookup: whether
  *   it gets a search list now or has one the close worker gave it (CLOSE5),
- *   and the lookups made again for it (S10).
+ *   and the lookups made again for it (S10); through an entry the close
+ *   worker gave its list, the lookup is of a symbol that list misses.
  */
 export const abstractCalls = (profile: Profile): fc.Arbitrary<AbstractCall> => {
   const mode = arbMode(profile);
@@ -118,7 +119,7 @@ export const abstractCalls = (profile: Profile): fc.Arbitrary<AbstractCall> => {
   return fc.oneof(
     { weight: 6, arbitrary: fc.record({ op: fc.constant('dlmopen' as const), lmid: arbLmid, file, mode, lookup }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('dlopen' as const), file, mode, caller: sometimes(fc.nat(7), 40), lookup }) },
-    { weight: 5, arbitrary: fc.record({ op: fc.constant('dlclose' as const), handle: fc.nat(7), caller: sometimes(fc.nat(7), 15), reopen: sometimes(reopenMode, 50) }) },
+    { weight: 5, arbitrary: fc.record({ op: fc.constant('dlclose' as const), handle: fc.nat(7), caller: sometimes(fc.nat(7), 15), reopen: sometimes(reopenMode, 80) }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('dlsym' as const), handle: favourFirst(7, 50), symbol }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('dlinfo' as const), handle: fc.nat(7) }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('reopen' as const), handle: favourFirst(7, 50), mode: reopenMode }) },
@@ -227,15 +228,18 @@ export function concretize(profile: Profile, graph: DsoGraph, abstract: readonly
     const before = state;
     push(call);
     const reopen = a.op === 'dlclose' ? a.reopen : null;
-    const given = reopen === null ? undefined : givenSearchList(before, state);
+    const given = reopen === null ? undefined : givenSearchList(ctx, before, state);
     if (reopen !== null && given !== undefined) {
       const at = calls.length;
-      push({ op: 'dlmopen', lmid: given.ns, file: given.object, mode: reopen });
-      const symbol = deeperSymbol(ctx, state, given);
-      if (symbol !== undefined && handleEntry(state, at) !== undefined) push({ op: 'dlsym', handle: at, symbol });
+      push({ op: 'dlmopen', lmid: given.entry.ns, file: given.entry.object, mode: reopen });
+      if (given.symbol !== undefined && handleEntry(state, at) !== undefined) push({ op: 'dlsym', handle: at, symbol: given.symbol });
     }
-    // A lookup follows only an open that returned a handle.
-    if ('lookup' in a && a.lookup !== null && handleEntry(state, index) !== undefined) push({ op: 'dlsym', handle: index, symbol: symbolName(a.lookup) });
+    // A lookup follows only an open that returned a handle; through an entry the close worker gave its list, one it misses if there is one.
+    const opened = handleEntry(state, index);
+    if ('lookup' in a && a.lookup !== null && opened !== undefined) {
+      const missed = a.op === 'dependency' && opened.searchList === 'direct' ? deeperSymbol(ctx, state, opened) : undefined;
+      push({ op: 'dlsym', handle: index, symbol: missed ?? symbolName(a.lookup) });
+    }
   }
   return calls;
 }
@@ -261,16 +265,24 @@ export function liveHandles(state: LoaderState): number[] {
   return out;
 }
 
-/** The first entry a close gave a search list of its own (CLOSE5), if any. */
-function givenSearchList(before: LoaderState, after: LoaderState): Entry | undefined {
-  return Object.values(after.entries).find((e) => e.searchList === 'direct' && before.entries[e.id]?.searchList === 'none');
+/**
+ * An entry a close gave a search list of its own (CLOSE5), if any, with a
+ * symbol only its deeper dependencies define: the first that has one, else
+ * the first.
+ */
+function givenSearchList(ctx: SpecContext, before: LoaderState, after: LoaderState): { entry: Entry; symbol: string | undefined } | undefined {
+  const given = Object.values(after.entries)
+    .filter((e) => e.searchList === 'direct' && before.entries[e.id]?.searchList === 'none')
+    .map((entry) => ({ entry, symbol: deeperSymbol(ctx, after, entry) }));
+  return given.find((g) => g.symbol !== undefined) ?? given[0];
 }
 
 /** A symbol that `entry`'s whole dependency tree defines but its search list does not reach. */
 function deeperSymbol(ctx: SpecContext, state: LoaderState, entry: Entry): string | undefined {
-  const reached = new Set(searchList(state, entry).map((e) => e.object));
-  const deeper = searchList(state, { ...entry, searchList: 'breadth-first' }).filter((e) => !reached.has(e.object));
-  return SYMBOLS.find((sym) => deeper.some((e) => objectInfo(ctx, e.object)?.symbols.includes(sym)));
+  const defines = (e: Entry, sym: string) => objectInfo(ctx, realEntry(state, e).object)?.symbols.includes(sym) === true;
+  const reached = searchList(state, entry);
+  const whole = searchList(state, { ...entry, searchList: 'breadth-first' });
+  return SYMBOLS.find((sym) => !reached.some((e) => defines(e, sym)) && whole.some((e) => defines(e, sym)));
 }
 
 /**

@@ -6,6 +6,8 @@ import type { DsoGraph } from '../model/graph.ts';
 export const SYMBOLS = ['f0', 'f1', 'f2'] as const;
 /** The symbol a shadowing graph gives exactly two definers (see `shadow`). */
 export const SHADOWED = SYMBOLS[0];
+/** The symbol a graph with a bottom layer keeps to the DSOs that need none of the graph (see `bottomOnly`). */
+export const BOTTOM = SYMBOLS[2];
 /** A DT_NEEDED name no graph provides: loading anything that needs it fails (LOAD6). */
 export const MISSING_DSO = 'libmissing.so';
 /** The one symbol generated DSOs may reference without anyone defining it (LOAD5). */
@@ -22,7 +24,8 @@ export const dsoName = (i: number): string => `lib${LETTERS[i % LETTERS.length]}
 export const sometimes = <T>(arb: fc.Arbitrary<T>, percent: number): fc.Arbitrary<T | null> =>
   fc.oneof({ withCrossShrink: true }, { weight: 100 - percent, arbitrary: fc.constant(null) }, { weight: percent, arbitrary: arb });
 
-export type Shape = 'random' | 'chain' | 'diamond' | 'cycle' | 'fanout' | 'tree';
+/** `pinned` is a chain whose second DSO is DF_1_NODELETE, with a bottom layer: closing the top keeps the rest loaded as dependencies only (CLOSE5), and the bottom's symbol is two levels below the second. */
+export type Shape = 'random' | 'chain' | 'pinned' | 'diamond' | 'cycle' | 'fanout' | 'tree';
 
 /** Edges of a graph of `n` nodes as adjacency lists of indices (link order). */
 function shapeEdges(shape: Shape, n: number, random: readonly (readonly number[])[]): number[][] {
@@ -32,6 +35,7 @@ function shapeEdges(shape: Shape, n: number, random: readonly (readonly number[]
   };
   switch (shape) {
     case 'chain':
+    case 'pinned':
       for (let i = 0; i + 1 < n; i++) add(i, i + 1);
       break;
     case 'cycle':
@@ -88,6 +92,16 @@ function shadow(edges: readonly (readonly number[])[], symbols: readonly (readon
   return symbols.map((s, k) => SYMBOLS.filter((x) => (x === SHADOWED ? k === bfs[i] || k === dfs[i] : s.includes(x))));
 }
 
+/**
+ * A bottom layer: BOTTOM is exported only by DSOs with no DT_NEEDED of the
+ * graph, so a lookup finds it only through a search list that reaches the
+ * bottom of the tree; one cut short at the direct DT_NEEDED (CLOSE5) misses
+ * it when the bottom is two levels down.
+ */
+function bottomOnly(edges: readonly (readonly number[])[], symbols: readonly (readonly string[])[]): (readonly string[])[] {
+  return symbols.map((s, k) => s.filter((x) => x !== BOTTOM || edges[k]!.length === 0));
+}
+
 export interface GraphOptions {
   readonly minDsos?: number;
   readonly maxDsos?: number;
@@ -98,10 +112,11 @@ export interface GraphOptions {
 }
 
 /**
- * DSO graphs: chains, diamonds, cycles, fan-out, trees and random edges,
+ * DSO graphs: chains (some pinned), diamonds, cycles, fan-out, trees and random edges,
  * with mixes of UNIQUE, nodelete, libc-linked and -nostdlib objects, (at most
  * one each) an object needing a missing file and an object with an undefined
- * symbol, so that rollback is exercised, and mostly a shadowed symbol.
+ * symbol, so that rollback is exercised, mostly a shadowed symbol, and half
+ * the time a symbol of the bottom layer only.
  * Shrinks towards one plain DSO.
  */
 export function arbGraph(opts: GraphOptions = {}): fc.Arbitrary<DsoGraph> {
@@ -114,25 +129,30 @@ export function arbGraph(opts: GraphOptions = {}): fc.Arbitrary<DsoGraph> {
     symbols: fc.subarray([...SYMBOLS]),
   });
   const failIndex = opts.failures === false ? fc.constant(null) : sometimes(fc.nat(max - 1), 15);
+  // A pinned chain is four DSOs long where it can be: the second's DT_NEEDED then reach two levels down.
+  const size = (shape: Shape) => fc.integer({ min: shape === 'pinned' ? Math.max(min, Math.min(max, 4)) : min, max });
   return fc
-    .integer({ min, max })
-    .chain((n) =>
+    .constantFrom<Shape>('random', 'chain', 'pinned', 'diamond', 'cycle', 'fanout', 'tree')
+    .chain((shape) => size(shape).map((n) => ({ shape, n })))
+    .chain(({ shape, n }) =>
       fc.record({
-        shape: fc.constantFrom<Shape>('random', 'chain', 'diamond', 'cycle', 'fanout', 'tree'),
         random: fc.array(fc.array(fc.nat(n - 1), { maxLength: 2 }), { minLength: n, maxLength: n }),
         flags: fc.array(flags, { minLength: n, maxLength: n }),
         missing: failIndex,
         undefinedAt: failIndex,
         // Four graphs in five; shrinks to none.
         shadowed: fc.nat(4).map((k) => k > 0),
-      }).map(({ shape, random, flags, missing, undefinedAt, shadowed }) => {
+        bottom: fc.boolean(),
+      }).map(({ random, flags, missing, undefinedAt, shadowed, bottom }) => {
         const edges = shapeEdges(shape, n, random);
         const symbols = flags.map((f) => f.symbols);
-        const exported = shadowed ? shadow(edges, symbols) : symbols;
+        const layered = bottom || shape === 'pinned' ? bottomOnly(edges, symbols) : symbols;
+        const exported = shadowed ? shadow(edges, layered) : layered;
         const dsos: Dso[] = flags.map((f, i) => ({
           name: dsoName(i),
           needed: [...edges[i]!.map(dsoName), ...(missing === i ? [MISSING_DSO] : [])],
           ...f,
+          nodelete: f.nodelete || (shape === 'pinned' && i === 1),
           symbols: exported[i]!,
           ...(undefinedAt === i ? { undefinedSymbol: UNDEFINED_SYMBOL } : {}),
         }));
