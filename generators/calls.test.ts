@@ -88,3 +88,22 @@ describe('arbScenario frequencies', () => {
     expect(dependencyOpens.length / scenarios.length).toBeGreaterThan(0.05);
   });
 });
+
+describe('look-ahead', () => {
+  test("fast-check's run of sequences sampled ahead reuses their calls, and yields the same scenarios as without", () => {
+    const plain = fc.sample(arbScenario({ profile: 'rtld-shared' }), { seed: 5, numRuns: 200 });
+    const arb = arbScenario({ profile: 'rtld-shared', lookAhead: true });
+    const ahead = fc.sample(arb, { seed: 5, path: '0', numRuns: 200 });
+    const checked: { calls: readonly Call[] }[] = [];
+    fc.assert(
+      fc.property(arb, (s) => void checked.push(s)),
+      { seed: 5, numRuns: 200 },
+    );
+    expect(checked.map((s, i) => s.calls === ahead[i]!.calls)).toEqual(ahead.map(() => true));
+    expect(checked).toEqual(plain);
+    // Taken once: a third generation concretizes again (equal calls, a new array).
+    const again = fc.sample(arb, { seed: 5, path: '0', numRuns: 200 });
+    expect(again.some((s, i) => s.calls === ahead[i]!.calls)).toBe(false);
+    expect(again).toEqual(plain);
+  });
+});

@@ -136,7 +136,18 @@ export interface ScenarioOptions extends GraphOptions {
   readonly system?: SystemDescription;
   /** Leave out calls that hit a known loader bug (spec/known-bugs.ts). */
   readonly avoidKnownBugs?: boolean;
+  /**
+   * Generated twice, concretized once: the validation loop samples the
+   * sequences ahead for its servers (`fc.sample`, the check's seed and path)
+   * and fast-check then generates the same ones again. With this, the second
+   * concretize of a (graph, abstract sequence) is a look-up; an entry is
+   * taken once, and at most MEMO_ENTRIES wait.
+   */
+  readonly lookAhead?: boolean;
 }
+
+/** Concretized sequences a look-ahead keeps for fast-check's own generation of them. */
+const MEMO_ENTRIES = 25_000;
 
 /** Graph and concrete call sequence, valid on a real loader under the spec of `profile`. */
 export function arbScenario(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
@@ -153,9 +164,21 @@ export function arbScenario(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
   });
   const crowd = fc.array(newlm, { minLength: 0, maxLength: 20, size: 'max' });
   const abstract = fc.oneof({ weight: 19, arbitrary: calls }, { weight: 1, arbitrary: fc.tuple(crowd, calls).map(([a, b]) => [...a, ...b]) });
-  return fc
-    .tuple(arbGraph(opts), abstract)
-    .map(([graph, abstract]) => ({ graph, calls: concretize(opts.profile, graph, abstract, opts.system, opts.avoidKnownBugs ?? false) }));
+  const concrete = (graph: DsoGraph, a: readonly AbstractCall[]): Call[] => concretize(opts.profile, graph, a, opts.system, opts.avoidKnownBugs ?? false);
+  const waiting = new Map<string, Call[]>();
+  const once = (graph: DsoGraph, a: readonly AbstractCall[]): Call[] => {
+    const key = JSON.stringify([graph, a]);
+    const kept = waiting.get(key);
+    if (kept !== undefined) {
+      waiting.delete(key);
+      return kept;
+    }
+    const calls = concrete(graph, a);
+    waiting.set(key, calls);
+    if (waiting.size > MEMO_ENTRIES) waiting.delete(waiting.keys().next().value as string);
+    return calls;
+  };
+  return fc.tuple(arbGraph(opts), abstract).map(([graph, a]) => ({ graph, calls: opts.lookAhead === true ? once(graph, a) : concrete(graph, a) }));
 }
 
 /** Files a sequence may name: the graph's DSOs, a missing file, and libc. */

@@ -174,7 +174,7 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
   let interrupted = false;
   let yielded = Date.now();
 
-  const arbOpts = { profile, system, maxCalls, avoidKnownBugs, ...opts.graph };
+  const arbOpts = { profile, system, maxCalls, avoidKnownBugs, lookAhead: canPrefetch(impl), ...opts.graph };
   const arb = (opts.steer ?? []).length > 0 ? steeredArbitrary(arbOpts, opts.steer!, opts.runs, seed) : arbScenario(arbOpts);
   const counterexample = (scenario: Scenario, finding: Finding, path: string | null): Counterexample => ({
     format: 'dlmspec-counterexample',
