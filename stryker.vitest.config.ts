@@ -42,7 +42,8 @@ class CheapFirst implements TestSequencer {
  * Property tests run on a fixed seed, without shrinking (mutants/stryker.setup.ts),
  * and those sized by DLMSPEC_RUNS on a budget of 60 runs; @fast-check/vitest
  * is replaced by a stand-in that loads in milliseconds
- * (mutants/stryker-fast-check.ts).
+ * (mutants/stryker-fast-check.ts). The equivalence fixture is compared on 3
+ * of its 10 chunks per profile (properties/equivalence.test.ts).
  *
  * No `testNamePattern` here: vitest gives a configured pattern precedence
  * over the per-mutant one StrykerJS sets, which then runs every test of the
@@ -54,7 +55,7 @@ export default defineConfig({
     include: ['spec/**/*.test.ts', 'properties/**/*.test.ts', 'harness/**/*.test.ts', 'mutants/spec-kill.test.ts'],
     exclude: ['node_modules/**', '.cache/**', '**/*.native.test.ts', 'properties/metamorphic*.test.ts', 'harness/validate.test.ts'],
     setupFiles: ['mutants/stryker.setup.ts'],
-    env: { DLMSPEC_RUNS: '60' },
+    env: { DLMSPEC_RUNS: '60', DLMSPEC_EQUIVALENCE_CHUNKS: '3' },
     sequence: { sequencer: CheapFirst },
     // Modules stay loaded between a worker's runs: a mutant is switched on at run time, so re-importing the graph per mutant (seconds) buys nothing.
     isolate: false,
