@@ -86,7 +86,7 @@ export class PooledImplementation implements Prefetching {
     if (i < this.chunkStart || i >= this.chunkStart + this.chunk.length) {
       // A chunk costs its own generation plus a skip over the earlier ones:
       // small at first, so that the servers start at once; larger later.
-      const count = Math.min(20_000, Math.max(2 * this.window, i >> 4));
+      const count = Math.min(10_000, Math.max(2 * this.window, i >> 4));
       this.chunk = this.source(i, Math.min(count, this.total - i));
       this.chunkStart = i;
       if (this.chunk.length === 0) this.total = i;

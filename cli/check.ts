@@ -47,7 +47,7 @@ ${JOBS_HELP}
   --profile P            judge the implementation under P instead of the one it calls for
   --max-findings N       stop after N distinct findings (default ${DEFAULT_CHECK_FINDINGS})
   --out DIR              directory for counterexample and results files (default ${DEFAULT_OUT}/)
-  --strict               also generate calls that trigger known loader bugs (spec/known-bugs.ts,
+  --strict               also generate calls that trigger known loader bugs (generators/known-bugs.ts,
                          CONFORMANCE.md); by default they are left out so the search goes on
 ${RULE_HELP} (the implementation's
                          sequences; the spec's invariants are checked unsteered)

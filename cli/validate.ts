@@ -42,7 +42,7 @@ ${JOBS_HELP}
                          first fill the namespaces with up to 16 dlmopen calls)
   --max-findings N       stop after N distinct findings (default 1)
   --out DIR              directory for counterexample and results files (default ${DEFAULT_OUT}/)
-  --strict               also generate calls that trigger known loader bugs (spec/known-bugs.ts,
+  --strict               also generate calls that trigger known loader bugs (generators/known-bugs.ts,
                          CONFORMANCE.md); by default they are left out so the search goes on
 ${RULE_HELP}
   --quiet                no progress output

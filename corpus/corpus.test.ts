@@ -5,7 +5,7 @@
  *
  * Files whose profile is the one this machine's loader calls for, found on
  * that loader (same start-up objects), are also run on it. A sequence that
- * triggers a known loader bug (spec/known-bugs.ts) must still diverge at that
+ * triggers a known loader bug (generators/known-bugs.ts) must still diverge at that
  * call: when it no longer does, the bug is fixed and the registry is out of
  * date. Any other sequence recorded a bug of the spec (or of the harness),
  * fixed since: the loader must now agree with the spec on every call.
@@ -143,7 +143,7 @@ describe.each(FILES)('%s', (name) => {
       // A trigger can be broader than its bug: the loader agrees before the
       // first call that triggers it, and diverges at that call or later.
       const bug = knownBug(run.ctx, run.steps[bugStep]!.before, run.steps[bugStep]!.call, past(bugStep))!;
-      expect(finding, `known loader bug ${bug.id} no longer shows on ${loader.label}: fixed? update spec/known-bugs.ts`).not.toBeNull();
+      expect(finding, `known loader bug ${bug.id} no longer shows on ${loader.label}: fixed? update generators/known-bugs.ts`).not.toBeNull();
       expect(finding!.step).toBeGreaterThanOrEqual(bugStep);
     }
   });

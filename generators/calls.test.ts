@@ -5,9 +5,10 @@ import type { Dso } from '../model/dso.ts';
 import type { DsoGraph } from '../model/graph.ts';
 import { LM_ID_NEWLM, RTLD_ISOLATE, RTLD_NOW } from '../model/mode.ts';
 import { realEntry, type Entry, type LoaderState } from '../model/state.ts';
+import { referenceSystem } from '../spec/initial.ts';
 import { runSpec } from '../spec/run.ts';
 import type { Step } from '../spec/step.ts';
-import { arbScenario, concretize, type AbstractCall } from './calls.ts';
+import { arbCheckedScenario, arbScenario, concretize, type AbstractCall, type CheckedScenario } from './calls.ts';
 
 const dso = (name: string, more: Partial<Dso> = {}): Dso => ({ name, needed: [], unique: false, nodelete: false, libc: false, symbols: [], ...more });
 /** File pick 14 (FILE_PICKS - 1) names the missing file. */
@@ -89,21 +90,36 @@ describe('arbScenario frequencies', () => {
   });
 });
 
+describe('the spec run made while generating', () => {
+  test.each(['glibc', 'rtld-shared'] as const)('is what runSpec gives for the calls generated (%s)', (profile) => {
+    const system = referenceSystem(profile === 'rtld-shared');
+    for (const opts of [{ profile }, { profile, system, avoidKnownBugs: true }]) {
+      for (const { scenario, run } of fc.sample(arbCheckedScenario(opts), { seed: 11, numRuns: 300 })) {
+        expect(run.steps.map((s) => s.call)).toEqual(scenario.calls);
+        const again = runSpec(profile, scenario.graph, scenario.calls, opts.system);
+        expect(run.initial).toEqual(again.initial);
+        expect(run.steps).toEqual(again.steps);
+        expect(run.final).toEqual(again.final);
+      }
+    }
+  });
+});
+
 describe('look-ahead', () => {
-  test("fast-check's run of sequences sampled ahead reuses their calls, and yields the same scenarios as without", () => {
+  test("fast-check's run of sequences sampled ahead reuses their spec runs, and yields the same scenarios as without", () => {
     const plain = fc.sample(arbScenario({ profile: 'rtld-shared' }), { seed: 5, numRuns: 200 });
-    const arb = arbScenario({ profile: 'rtld-shared', lookAhead: true });
+    const arb = arbCheckedScenario({ profile: 'rtld-shared', lookAhead: true });
     const ahead = fc.sample(arb, { seed: 5, path: '0', numRuns: 200 });
-    const checked: { calls: readonly Call[] }[] = [];
+    const checked: CheckedScenario[] = [];
     fc.assert(
       fc.property(arb, (s) => void checked.push(s)),
       { seed: 5, numRuns: 200 },
     );
-    expect(checked.map((s, i) => s.calls === ahead[i]!.calls)).toEqual(ahead.map(() => true));
-    expect(checked).toEqual(plain);
-    // Taken once: a third generation concretizes again (equal calls, a new array).
+    expect(checked.map((s, i) => s.run === ahead[i]!.run)).toEqual(ahead.map(() => true));
+    expect(checked.map((c) => c.scenario)).toEqual(plain);
+    // Taken once: a third generation concretizes again (an equal run, a new object).
     const again = fc.sample(arb, { seed: 5, path: '0', numRuns: 200 });
-    expect(again.some((s, i) => s.calls === ahead[i]!.calls)).toBe(false);
-    expect(again).toEqual(plain);
+    expect(again.some((s, i) => s.run === ahead[i]!.run)).toBe(false);
+    expect(again.map((c) => c.scenario)).toEqual(plain);
   });
 });

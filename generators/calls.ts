@@ -16,11 +16,11 @@ import {
 } from '../model/mode.ts';
 import { handleEntry, realEntry, type Entry, type LoaderState } from '../model/state.ts';
 import { objectInfo, type SpecContext } from '../spec/context.ts';
-import type { SystemDescription } from '../spec/run.ts';
+import type { SpecRun, SystemDescription } from '../spec/run.ts';
 import { initialState, referenceSystem } from '../spec/initial.ts';
 import type { Profile } from '../spec/profile.ts';
 import { knownBug, type PastCall } from './known-bugs.ts';
-import { step } from '../spec/step.ts';
+import { step, type Step } from '../spec/step.ts';
 import { searchList } from '../spec/sym.ts';
 import { arbGraph, MISSING_DSO, sometimes, SYMBOLS, type GraphOptions } from './graph.ts';
 
@@ -43,6 +43,17 @@ export type AbstractCall =
 export interface Scenario {
   readonly graph: DsoGraph;
   readonly calls: readonly Call[];
+}
+
+/**
+ * A generated scenario with the spec's run of it. Concretizing a sequence
+ * runs the spec call by call, so that run is the one a check of the
+ * sequence needs: the validation loop judges against it and runs the spec no
+ * second time.
+ */
+export interface CheckedScenario {
+  readonly scenario: Scenario;
+  readonly run: SpecRun;
 }
 
 /**
@@ -134,7 +145,7 @@ export interface ScenarioOptions extends GraphOptions {
   readonly profile: Profile;
   readonly maxCalls?: number;
   readonly system?: SystemDescription;
-  /** Leave out calls that hit a known loader bug (spec/known-bugs.ts). */
+  /** Leave out calls that hit a known loader bug (generators/known-bugs.ts). */
   readonly avoidKnownBugs?: boolean;
   /**
    * Generated twice, concretized once: the validation loop samples the
@@ -146,11 +157,19 @@ export interface ScenarioOptions extends GraphOptions {
   readonly lookAhead?: boolean;
 }
 
-/** Concretized sequences a look-ahead keeps for fast-check's own generation of them. */
-const MEMO_ENTRIES = 25_000;
+/**
+ * Spec runs a look-ahead keeps for fast-check's own generation of them (about
+ * 13 KB each; the pool samples at most 10,000 ahead at a time, adapters/pool.ts).
+ */
+const MEMO_ENTRIES = 10_000;
 
 /** Graph and concrete call sequence, valid on a real loader under the spec of `profile`. */
 export function arbScenario(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
+  return arbCheckedScenario(opts).map((c) => c.scenario);
+}
+
+/** Generated scenarios with the spec's run of each (see CheckedScenario). */
+export function arbCheckedScenario(opts: ScenarioOptions): fc.Arbitrary<CheckedScenario> {
   const calls = fc.array(abstractCalls(opts.profile), { minLength: 1, maxLength: opts.maxCalls ?? 12 });
   // Sometimes fill most namespaces first, so that exhaustion (NS2) and reuse
   // (NS1) are reached. Lengths are uniform up to 20 (size 'max'), and the
@@ -164,21 +183,24 @@ export function arbScenario(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
   });
   const crowd = fc.array(newlm, { minLength: 0, maxLength: 20, size: 'max' });
   const abstract = fc.oneof({ weight: 19, arbitrary: calls }, { weight: 1, arbitrary: fc.tuple(crowd, calls).map(([a, b]) => [...a, ...b]) });
-  const concrete = (graph: DsoGraph, a: readonly AbstractCall[]): Call[] => concretize(opts.profile, graph, a, opts.system, opts.avoidKnownBugs ?? false);
-  const waiting = new Map<string, Call[]>();
-  const once = (graph: DsoGraph, a: readonly AbstractCall[]): Call[] => {
+  const concrete = (graph: DsoGraph, a: readonly AbstractCall[]): SpecRun => concretizeRun(opts.profile, graph, a, opts.system, opts.avoidKnownBugs ?? false);
+  const waiting = new Map<string, SpecRun>();
+  const once = (graph: DsoGraph, a: readonly AbstractCall[]): SpecRun => {
     const key = JSON.stringify([graph, a]);
     const kept = waiting.get(key);
     if (kept !== undefined) {
       waiting.delete(key);
       return kept;
     }
-    const calls = concrete(graph, a);
-    waiting.set(key, calls);
+    const run = concrete(graph, a);
+    waiting.set(key, run);
     if (waiting.size > MEMO_ENTRIES) waiting.delete(waiting.keys().next().value as string);
-    return calls;
+    return run;
   };
-  return fc.tuple(arbGraph(opts), abstract).map(([graph, a]) => ({ graph, calls: opts.lookAhead === true ? once(graph, a) : concrete(graph, a) }));
+  return fc.tuple(arbGraph(opts), abstract).map(([graph, a]) => {
+    const run = opts.lookAhead === true ? once(graph, a) : concrete(graph, a);
+    return { scenario: { graph, calls: run.steps.map((s) => s.call) }, run };
+  });
 }
 
 /** Files a sequence may name: the graph's DSOs, a missing file, and libc. */
@@ -188,10 +210,17 @@ export function fileChoices(graph: DsoGraph): string[] {
 
 /** Turn abstract picks into calls on live handles, dropping calls that have none to use. */
 export function concretize(profile: Profile, graph: DsoGraph, abstract: readonly AbstractCall[], sys?: SystemDescription, avoidKnownBugs = false): Call[] {
+  return concretizeRun(profile, graph, abstract, sys, avoidKnownBugs).steps.map((s) => s.call);
+}
+
+/** `concretize`, with the spec's run of the calls it makes: exactly what `runSpec` of them gives (generators/calls.test.ts). */
+export function concretizeRun(profile: Profile, graph: DsoGraph, abstract: readonly AbstractCall[], sys?: SystemDescription, avoidKnownBugs = false): SpecRun {
   const { system, initial } = sys ?? referenceSystem(profile === 'rtld-shared');
   const ctx: SpecContext = { profile, world: { graph, system } };
-  let state = initialState(system, initial);
+  const start = initialState(system, initial);
+  let state = start;
   const calls: Call[] = [];
+  const steps: Step[] = [];
   const past: PastCall[] = [];
   const files = fileChoices(graph);
   // Files are mostly the graph's own DSOs; the missing file and libc are rarer picks.
@@ -208,6 +237,7 @@ export function concretize(profile: Profile, graph: DsoGraph, abstract: readonly
       s = step(ctx, state, call, calls.length);
     }
     calls.push(call);
+    steps.push(s);
     past.push({ call, before: state });
     state = s.after;
   };
@@ -264,7 +294,7 @@ export function concretize(profile: Profile, graph: DsoGraph, abstract: readonly
       push({ op: 'dlsym', handle: index, symbol: missed ?? symbolName(a.lookup) });
     }
   }
-  return calls;
+  return { ctx, initial: start, steps, final: state };
 }
 
 /** A concrete namespace argument: a `used` pick falls back to LM_ID_NEWLM when no secondary namespace is in use. */

@@ -1,6 +1,7 @@
 /**
  * Per-rule tallies for coverage tables: how many steps exercised each rule
- * (Step.rules, spec/rules.ts) and how many failures are attributed to it.
+ * (Step.rules, recorded by the spec code that implements each rule) and how
+ * many failures are attributed to it.
  */
 
 export interface RuleCount {

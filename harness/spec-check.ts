@@ -7,10 +7,9 @@
 import fc from 'fast-check';
 import type { Call } from '../model/call.ts';
 import type { DsoGraph } from '../model/graph.ts';
-import { arbScenario, type Scenario } from '../generators/calls.ts';
+import { arbCheckedScenario, type Scenario } from '../generators/calls.ts';
 import { checkInvariants, INVARIANTS, type Violation } from '../spec/invariants.ts';
 import type { Profile } from '../spec/profile.ts';
-import { runSpec } from '../spec/run.ts';
 import { bump, isInvariantOnly, type RuleCounts } from './rules.ts';
 
 export interface SpecCheckOptions {
@@ -59,7 +58,8 @@ export async function checkSpec(profile: Profile, opts: SpecCheckOptions): Promi
   let last: { scenario: Scenario; violations: Violation[]; error: string | null } | null = null;
   let yielded = Date.now();
 
-  const property = fc.asyncProperty(arbScenario({ profile, maxCalls: opts.maxCalls ?? 12 }), async (scenario) => {
+  // The spec's run of each sequence is the one its generation made (generators/calls.ts CheckedScenario).
+  const property = fc.asyncProperty(arbCheckedScenario({ profile, maxCalls: opts.maxCalls ?? 12 }), async ({ scenario, run }) => {
     if (Date.now() - yielded >= YIELD_EVERY_MS) {
       await new Promise((resolve) => setImmediate(resolve));
       yielded = Date.now();
@@ -71,7 +71,6 @@ export async function checkSpec(profile: Profile, opts: SpecCheckOptions): Promi
     let error: string | null = null;
     let stepRules: string[][] = [];
     try {
-      const run = runSpec(profile, scenario.graph, scenario.calls);
       stepRules = run.steps.map((s) => [...s.rules]);
       violations = checkInvariants(run.ctx, run.steps);
     } catch (e) {

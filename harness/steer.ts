@@ -5,22 +5,28 @@
  * step reaches is said so rather than silently passed.
  */
 import fc from 'fast-check';
-import { arbScenario, type Scenario, type ScenarioOptions } from '../generators/calls.ts';
+import { arbCheckedScenario, type CheckedScenario, type Scenario, type ScenarioOptions } from '../generators/calls.ts';
 import { runSpec } from '../spec/run.ts';
 import { referenceSystem } from '../spec/initial.ts';
+import type { Step } from '../spec/step.ts';
 import { InputError } from './files.ts';
 
 /** Steps of the sequence (under the options' profile and system) that exercise each of `rules`. */
 export function stepsExercising(opts: ScenarioOptions, s: Scenario, rules: readonly string[]): Record<string, number> {
   const sys = opts.system ?? referenceSystem(opts.profile === 'rtld-shared');
+  return exercising(runSpec(opts.profile, s.graph, s.calls, sys).steps, rules);
+}
+
+/** How many of `steps` exercise each of `rules`. */
+function exercising(steps: readonly Step[], rules: readonly string[]): Record<string, number> {
   const counts: Record<string, number> = Object.fromEntries(rules.map((r) => [r, 0]));
-  for (const step of runSpec(opts.profile, s.graph, s.calls, sys).steps) for (const r of step.rules) if (r in counts) counts[r]!++;
+  for (const step of steps) for (const r of step.rules) if (r in counts) counts[r]!++;
   return counts;
 }
 
-/** Generated sequences of which at least one step exercises one of `rules`. */
-export function arbSteeredScenario(opts: ScenarioOptions, rules: readonly string[]): fc.Arbitrary<Scenario> {
-  return arbScenario(opts).filter((s) => Object.values(stepsExercising(opts, s, rules)).some((n) => n > 0));
+/** Generated sequences (with their spec runs) of which at least one step exercises one of `rules`. */
+export function arbSteeredScenario(opts: ScenarioOptions, rules: readonly string[]): fc.Arbitrary<CheckedScenario> {
+  return arbCheckedScenario(opts).filter((c) => Object.values(exercising(c.run.steps, rules)).some((n) => n > 0));
 }
 
 export interface Reach {
@@ -35,8 +41,8 @@ export interface Reach {
 /** Sample `samples` generated sequences (seeded) and count, per rule, the sequences and steps that exercise it. */
 export function reach(opts: ScenarioOptions, rules: readonly string[], samples: number, seed: number): Reach[] {
   const tally = Object.fromEntries(rules.map((r) => [r, { reached: 0, steps: 0 }]));
-  for (const s of fc.sample(arbScenario(opts), { numRuns: samples, seed })) {
-    for (const [r, n] of Object.entries(stepsExercising(opts, s, rules))) {
+  for (const { run } of fc.sample(arbCheckedScenario(opts), { numRuns: samples, seed })) {
+    for (const [r, n] of Object.entries(exercising(run.steps, rules))) {
       if (n > 0) tally[r]!.reached++;
       tally[r]!.steps += n;
     }
@@ -64,7 +70,7 @@ export class UnreachableRules extends InputError {
  * first on a seeded sample so that the filter of `arbSteeredScenario` never
  * waits for a rule generation does not reach (it would never end).
  */
-export function steeredArbitrary(opts: ScenarioOptions, rules: readonly string[], runs: number, seed: number): fc.Arbitrary<Scenario> {
+export function steeredArbitrary(opts: ScenarioOptions, rules: readonly string[], runs: number, seed: number): fc.Arbitrary<CheckedScenario> {
   const samples = reachSamples(runs);
   const never = reach(opts, rules, samples, seed).filter((r) => r.steps === 0).map((r) => r.rule);
   if (never.length > 0) throw new UnreachableRules(never, opts.profile, samples, seed);

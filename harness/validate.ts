@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import type { Implementation, SystemInfo } from '../adapters/implementation.ts';
 import { canPrefetch } from '../adapters/pool.ts';
-import { arbScenario, type Scenario } from '../generators/calls.ts';
+import { arbCheckedScenario, type Scenario } from '../generators/calls.ts';
 import type { GraphOptions } from '../generators/graph.ts';
 import type { Profile } from '../spec/profile.ts';
 import { runSpec } from '../spec/run.ts';
@@ -50,7 +50,7 @@ export interface ValidateOptions {
   readonly path?: string;
   readonly maxCalls?: number;
   readonly graph?: GraphOptions;
-  /** Generate no call that hits a known loader bug (spec/known-bugs.ts). */
+  /** Generate no call that hits a known loader bug (generators/known-bugs.ts). */
   readonly avoidKnownBugs?: boolean;
   /** Steer generation to sequences with a step exercising one of these rules (harness/steer.ts); an unreachable one is an UnreachableRules error. */
   readonly steer?: readonly string[];
@@ -175,7 +175,7 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
   let yielded = Date.now();
 
   const arbOpts = { profile, system, maxCalls, avoidKnownBugs, lookAhead: canPrefetch(impl), ...opts.graph };
-  const arb = (opts.steer ?? []).length > 0 ? steeredArbitrary(arbOpts, opts.steer!, opts.runs, seed) : arbScenario(arbOpts);
+  const arb = (opts.steer ?? []).length > 0 ? steeredArbitrary(arbOpts, opts.steer!, opts.runs, seed) : arbCheckedScenario(arbOpts);
   const counterexample = (scenario: Scenario, finding: Finding, path: string | null): Counterexample => ({
     format: 'dlmspec-counterexample',
     specVersion: SPEC_VERSION,
@@ -198,13 +198,13 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
     let last: Failure | null = null;
     let writing: Promise<void> = Promise.resolve();
 
-    const property = fc.asyncProperty(arb, async (scenario) => {
+    // The spec's run of each sequence is the one its generation made (generators/calls.ts CheckedScenario).
+    const property = fc.asyncProperty(arb, async ({ scenario, run: spec }) => {
       if (Date.now() - yielded >= YIELD_EVERY_MS) {
         await new Promise((resolve) => setImmediate(resolve));
         yielded = Date.now();
       }
       if (opts.signal?.aborted) throw interrupt();
-      const spec = runSpec(profile, scenario.graph, scenario.calls, system);
       const outcome = await impl.run(scenario.graph, scenario.calls);
       executions++;
       const finding = judge(spec.steps, outcome);
@@ -241,7 +241,7 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
       return !fails;
     });
     // A pool of servers (--jobs) runs the sequences fast-check is about to generate ahead.
-    if (opts.path === undefined && canPrefetch(impl)) impl.prefetch((from, count) => fc.sample(arb, { seed: roundSeed, path: String(from), numRuns: count }), opts.runs - generated);
+    if (opts.path === undefined && canPrefetch(impl)) impl.prefetch((from, count) => fc.sample(arb, { seed: roundSeed, path: String(from), numRuns: count }).map((c) => c.scenario), opts.runs - generated);
     const details = await fc.check(property, {
       numRuns: opts.runs - generated,
       seed: roundSeed,

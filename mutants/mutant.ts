@@ -30,7 +30,7 @@ interface MutantBase {
   readonly name: string;
   /** The profile whose rules it breaks: validated against that profile. */
   readonly profile: Profile;
-  /** The rule ID (CONFORMANCE.md, spec/rules.ts) it breaks. */
+  /** The rule ID (CONFORMANCE.md) it breaks. */
   readonly rule: string;
   /** One line: what this loader does wrong. */
   readonly description: string;

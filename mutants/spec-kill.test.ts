@@ -165,7 +165,7 @@ describe('spec-only: calls on a stale handle change nothing (spec/step.ts)', () 
   });
 });
 
-describe('what an observation lists (spec/view.ts) and how one is judged (spec/compare.ts)', () => {
+describe('what an observation lists (spec/view.ts) and how one is judged (harness/compare.ts)', () => {
   test('every non-empty namespace, with its proxies marked; an emptied namespace is not listed', () => {
     const steps = run('rtld-shared', [A], [mopen(LM_ID_NEWLM, 'liba.so', RTLD_NOW | RTLD_SHARED), close(0)]);
     const startup = referenceSystem(true).initial[0]!.entries;
@@ -291,7 +291,7 @@ describe('loading and unloading details', () => {
   });
 });
 
-describe('known loader bugs (spec/known-bugs.ts)', () => {
+describe('known loader bugs (generators/known-bugs.ts)', () => {
   const G = { dsos: [dso('a', { libc: true }), dso('b')] };
   test.each<[string, Call, string[]]>([
     ['refused mode bit, from code in ns 1', { op: 'dlopen', file: 'libb.so', mode: RTLD_NOW | RTLD_SHARED, caller: 0 }, ['GLIBC-NS-DLOPEN-MODE']],

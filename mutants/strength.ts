@@ -39,7 +39,7 @@ export interface Subject {
   readonly rule: string;
   readonly description: string;
   readonly make: () => Promise<Implementation>;
-  /** A real loader: generate no call that hits a known loader bug (spec/known-bugs.ts), as `dlmspec validate` does for it. */
+  /** A real loader: generate no call that hits a known loader bug (generators/known-bugs.ts), as `dlmspec validate` does for it. */
   readonly native?: boolean;
 }
 

@@ -35,7 +35,7 @@ export function dsoFlags(dso: Dso): string[] {
   return linkFlags(dso).map((f) => (f.includes('$ORIGIN') ? `'${f.replace('$ORIGIN', () => '$$ORIGIN')}'` : f));
 }
 
-/** The texts dlmspec-repro.h prints for an observation: the terminal's own (harness/format.ts, spec/compare.ts). */
+/** The texts dlmspec-repro.h prints for an observation: the terminal's own (harness/format.ts, harness/compare.ts). */
 export { resultText, namespacesText };
 
 const eventKey = (e: LifecycleEvent) => `${e.event} ${e.object}@ns${e.ns}`;
