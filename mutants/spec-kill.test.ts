@@ -284,6 +284,13 @@ describe('loading and unloading details', () => {
     const r = results('rtld-shared', [dso('a', { undefinedSymbol: 'nowhere' })], [open('liba.so', RTLD_LAZY), mopen(LM_ID_NEWLM, 'liba.so', RTLD_NOW | RTLD_SHARED)]);
     expect(r[1]).toMatchObject({ kind: 'handle', ns: 1, proxy: true });
   });
+  test('NS5 is libc itself getting a private copy, not any object whose name holds libc.so', () => {
+    const [own] = run('glibc', [dso('xlibc')], [mopen(LM_ID_NEWLM, 'libxlibc.so', RTLD_NOW)]);
+    expect(own!.expected.result).toMatchObject({ kind: 'handle', ns: 1 });
+    expect(own!.rules).not.toContain('NS5');
+    const [linked] = run('glibc', [dso('a', { libc: true })], [mopen(LM_ID_NEWLM, 'liba.so', RTLD_NOW)]);
+    expect(linked!.rules).toContain('NS5');
+  });
   test('objects on a dependency cycle constrain no constructor order, one-way dependencies still do (LOAD3)', () => {
     const s = run('glibc', [dso('a', { needed: ['b'] }), dso('b', { needed: ['a', 'c'] }), dso('c', { needed: ['d'] }), dso('d')], [open('liba.so')])[0]!;
     const names = s.expected.order.map(([x, y]) => `${s.expected.events[x]!.object} < ${s.expected.events[y]!.object}`);
