@@ -243,6 +243,18 @@ describe('the start-up state (spec/initial.ts) and the objects (spec/context.ts)
     expect(initialState(system, [{ ns: 0, entries: [{ object: 'libextra.so', proxy: false }] }]).entries[0]!.deps).toEqual([]);
     expect(() => initialState(system, [{ ns: 0, entries: [{ object: 'libc.so.6', proxy: true }] }])).toThrow('initial state: libc.so.6 in namespace 0 is a proxy');
   });
+  test('a start-up proxy (a hello may list one) stands for a real entry of namespace 0, and only in another namespace', () => {
+    const { system } = referenceSystem(true);
+    const libc = { object: 'libc.so.6', proxy: false };
+    const s = initialState(system, [{ ns: 0, entries: [libc] }, { ns: 1, entries: [{ object: 'libc.so.6', proxy: true }] }]);
+    expect(s.entries[1]).toMatchObject({ ns: 1, kind: 'proxy', master: 0, deps: [], startup: true });
+    // Even beside a real entry of the same name, namespace 0 holds no proxy (S1).
+    expect(() => initialState(system, [{ ns: 0, entries: [libc, { object: 'libc.so.6', proxy: true }] }])).toThrow('initial state: libc.so.6 in namespace 0 is a proxy');
+    // Nor does a proxy of an object namespace 0 does not hold stand for anything.
+    expect(() => initialState(system, [{ ns: 0, entries: [libc] }, { ns: 1, entries: [{ object: 'libextra.so', proxy: true }] }])).toThrow(
+      'initial state: libextra.so in namespace 1 is a proxy of nothing in namespace 0',
+    );
+  });
   test('the main program and the vdso are no files to open; a system object has no test symbols', () => {
     const ctx = { profile: 'glibc' as const, world: { graph: { dsos: [] }, system: referenceSystem(false).system } };
     expect(objectInfo(ctx, '<main>')).toBeUndefined();
