@@ -335,7 +335,7 @@ export const GLIBC_MUTANTS: readonly ModelMutant[] = [
     rule: 'AUD3',
     audit: true,
     description: 'under LD_AUDIT, a dlclose that unloads objects reports no la_objclose for them',
-    ops: (spec) => ({ audit: (ctx, s, out) => ((a) => a && { ...a, closes: [] })(spec.audit(ctx, s, out)) }),
+    ops: (spec) => ({ audit: (ctx, c, s, out) => ((a) => a && { ...a, closes: [] })(spec.audit(ctx, c, s, out)) }),
     witness: { dsos: [dso('a')], calls: [mopen(LM_ID_NEWLM, 'liba.so'), close(0)] },
   },
   {
@@ -345,7 +345,7 @@ export const GLIBC_MUTANTS: readonly ModelMutant[] = [
     rule: 'AUD5',
     audit: true,
     description: 'under LD_AUDIT, a dlclose that unloads objects reports no LA_ACT_DELETE (nor LA_ACT_CONSISTENT) for their namespace',
-    ops: (spec) => ({ audit: (ctx, s, out) => ((a) => a && { ...a, removed: [] })(spec.audit(ctx, s, out)) }),
+    ops: (spec) => ({ audit: (ctx, c, s, out) => ((a) => a && { ...a, removed: [] })(spec.audit(ctx, c, s, out)) }),
     witness: { dsos: [dso('a')], calls: [open('liba.so'), close(0)] },
   },
 ];

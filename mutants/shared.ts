@@ -298,7 +298,7 @@ export const SHARED_MUTANTS: readonly ModelMutant[] = [
     rule: 'AUD2',
     audit: true,
     description: 'under LD_AUDIT, a proxy is reported by la_objopen in its own namespace, as if it were a new object',
-    ops: (spec) => ({ audit: (ctx, s, out) => ((a) => a && { ...a, opens: [...a.opens, ...proxiesMade(s, out).map((e) => ({ event: 'objopen' as const, object: e.object, ns: e.ns }))] })(spec.audit(ctx, s, out)) }),
+    ops: (spec) => ({ audit: (ctx, c, s, out) => ((a) => a && { ...a, opens: [...a.opens, ...proxiesMade(s, out).map((e) => ({ event: 'objopen' as const, object: e.object, ns: e.ns }))] })(spec.audit(ctx, c, s, out)) }),
     witness: { dsos: [dso('a')], calls: [mopen(NEW, 'liba.so', SHARED)] },
   },
   {
@@ -308,7 +308,7 @@ export const SHARED_MUTANTS: readonly ModelMutant[] = [
     rule: 'AUD2',
     audit: true,
     description: "under LD_AUDIT, a proxy is reported by la_objopen with lmid 0, its master's namespace",
-    ops: (spec) => ({ audit: (ctx, s, out) => ((a) => a && { ...a, opens: [...a.opens, ...proxiesMade(s, out).map((e) => ({ event: 'objopen' as const, object: e.object, ns: 0 }))] })(spec.audit(ctx, s, out)) }),
+    ops: (spec) => ({ audit: (ctx, c, s, out) => ((a) => a && { ...a, opens: [...a.opens, ...proxiesMade(s, out).map((e) => ({ event: 'objopen' as const, object: e.object, ns: 0 }))] })(spec.audit(ctx, c, s, out)) }),
     witness: { dsos: [dso('a')], calls: [open('liba.so'), mopen(NEW, 'liba.so', SHARED)] },
   },
 ];

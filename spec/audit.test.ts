@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { Call } from '../model/call.ts';
-import { RTLD_NOW } from '../model/mode.ts';
+import { RTLD_NOLOAD, RTLD_NOW } from '../model/mode.ts';
 import type { ExpectedAudit } from '../model/observation.ts';
 import { act, AUDIT_GRAPH, closed, open, opened } from '../properties/audit-rows.ts';
 import { compareAudit, withAuditor } from './audit.ts';
@@ -82,6 +82,44 @@ describe('audit rules a step records, and what it expects', () => {
     const [f] = steps([open('libmissing.so')]);
     expect(audit(f!.rules)).toEqual(['AUD6']);
     expect(f!.expected.audited).toBeNull();
+  });
+
+  test('AUD6 is for failed opens only: a failed dlsym or dlclose and an RTLD_NOLOAD miss are judged, and expect no event', () => {
+    const none = { opens: [], closes: [], added: [], removed: [] };
+    const [, sym] = steps([open('liba.so'), { op: 'dlsym', handle: 0, symbol: 'nosuchsym' }]);
+    expect(sym!.expected.result).toMatchObject({ kind: 'null', error: expect.stringContaining('undefined symbol') });
+    const [, , twice] = steps([{ op: 'dlopen', file: 'libc.so.6', mode: RTLD_NOW }, { op: 'dlclose', handle: 0 }, { op: 'dlclose', handle: 0 }]);
+    expect(twice!.expected.result).toMatchObject({ kind: 'fail' });
+    const [miss] = steps([{ op: 'dlopen', file: 'liba.so', mode: RTLD_NOW | RTLD_NOLOAD }]);
+    expect(miss!.expected.result).toEqual({ kind: 'null', error: null });
+    for (const s of [sym!, twice!, miss!]) {
+      expect(s.expected.audited).toEqual(none);
+      expect(audit(s.rules)).toEqual([]);
+    }
+  });
+
+  test('the brackets are per namespace: each namespace\'s own la_objopen and la_objclose calls bound them', () => {
+    // Two namespaces loaded by one call, each bracketed on its own, one after the other.
+    const two: ExpectedAudit = { opens: [opened('liba.so', 2), opened('libu.so', 0)], closes: [], added: [{ ns: 2, fresh: false }, { ns: 0, fresh: false }], removed: [] };
+    const inTurn = [act('add', 2), opened('liba.so', 2), act('consistent', 2), act('add', 0), opened('libu.so', 0), act('consistent', 0)];
+    expect(compareAudit(two, inTurn)).toBeNull();
+    // LA_ACT_ADD after the namespace's first la_objopen does not announce it.
+    expect(compareAudit(two, [opened('liba.so', 2), act('add', 2), act('consistent', 2), ...inTurn.slice(3)])).toMatch(/^\[AUD4\] no la_activity\(add\)@ns2/);
+    const gone: ExpectedAudit = { opens: [], closes: [closed('liba.so', 2), closed('libu.so', 3)], added: [], removed: [{ ns: 2, emptied: false }, { ns: 3, emptied: false }] };
+    const closes = [closed('liba.so', 2), act('delete', 2), act('consistent', 2), closed('libu.so', 3), act('delete', 3), act('consistent', 3)];
+    expect(compareAudit(gone, closes)).toBeNull();
+    // A LA_ACT_CONSISTENT before the LA_ACT_DELETE does not close the bracket.
+    expect(compareAudit(gone, [closed('liba.so', 2), act('consistent', 2), act('delete', 2), ...closes.slice(3)])).toMatch(/^\[AUD5\] no la_activity\(consistent\)@ns2 after/);
+  });
+
+  test('an event whose cookie names nothing is shown as such', () => {
+    const gone: ExpectedAudit = { opens: [], closes: [closed('liba.so', 2), closed('libb.so', 2)], added: [], removed: [{ ns: 2, emptied: true }] };
+    expect(compareAudit(gone, [closed(null, null), closed('libb.so', 2), act('delete', 2)])).toBe(
+      '[AUD3] la_objclose: expected {la_objclose(liba.so)@ns2, la_objclose(libb.so)@ns2}, observed {la_objclose(<unknown cookie>)@ns?, la_objclose(libb.so)@ns2}',
+    );
+    expect(compareAudit({ opens: [], closes: [], added: [], removed: [] }, [act('consistent', null)])).toBe(
+      '[AUD4] la_activity(consistent)@ns?: its cookie names no namespace (or the flag is unknown); observed [la_activity(consistent)@ns?]',
+    );
   });
 
   test('the message names the rule, what was expected and what was seen', () => {

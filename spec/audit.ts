@@ -9,6 +9,7 @@
  * The spec never assumes an auditor: a run is audited when the loader's own
  * start-up state shows an auditor's namespace (AUD1).
  */
+import type { Call } from '../model/call.ts';
 import type { SystemObject } from '../model/dso.ts';
 import type { AuditEvent, ExpectedAudit, NamespaceView } from '../model/observation.ts';
 import { entriesOf, type Entry, type LoaderState } from '../model/state.ts';
@@ -57,11 +58,12 @@ const objclose = (e: Entry): AuditEvent => ({ event: 'objclose', object: e.objec
  * (`_dl_close_worker` reports every map it removes), each cookie naming its
  * object: the loader's default cookie is the object's link map.
  * AUD6 (position): a failed open is not judged (what it mapped and took
- * back is not modelled, LOAD4).
+ * back is not modelled, LOAD4). Any other call is: a failed dlsym or
+ * dlclose, an RTLD_NOLOAD miss, must report no event.
  */
-export function auditEvents(ctx: SpecContext, before: LoaderState, outcome: Outcome): ExpectedAudit | null {
+export function auditEvents(ctx: SpecContext, call: Call, before: LoaderState, outcome: Outcome): ExpectedAudit | null {
   const after = outcome.state;
-  if (outcome.result.kind === 'null' && outcome.result.error !== null && after === before) {
+  if ((call.op === 'dlopen' || call.op === 'dlmopen') && outcome.result.kind === 'null' && outcome.result.error !== null) {
     exercise(ctx, 'AUD6');
     return null;
   }

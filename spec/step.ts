@@ -23,7 +23,7 @@ export interface Ops {
   dlsym(ctx: SpecContext, state: LoaderState, entry: Entry, symbol: string): CallResult;
   dlinfo(ctx: SpecContext, state: LoaderState, entry: Entry): CallResult;
   /** Under an audit module: the audit events of the call (spec/audit.ts). */
-  audit(ctx: SpecContext, before: LoaderState, outcome: Outcome): ExpectedAudit | null;
+  audit(ctx: SpecContext, call: Call, before: LoaderState, outcome: Outcome): ExpectedAudit | null;
 }
 
 /** INFO1, S2: dlinfo(RTLD_DI_LMID) says the entry's own namespace (a proxy's, not its master's). */
@@ -54,7 +54,7 @@ export interface Step {
 export function step(ctx: SpecContext, state: LoaderState, call: Call, index: number, ops: Ops = SPEC_OPS): Step {
   const exercised = new Set<string>();
   const outcome = execute(ops, { ...ctx, exercised }, state, call, index);
-  const audited = underAudit(state) ? { audited: ops.audit({ ...ctx, exercised }, state, outcome) } : {};
+  const audited = underAudit(state) ? { audited: ops.audit({ ...ctx, exercised }, call, state, outcome) } : {};
   const expected: ExpectedObservation = { result: outcome.result, events: outcome.events, order: outcome.order, namespaces: namespaceViews(outcome.state), ...audited };
   return { index, call, before: state, after: outcome.state, expected, rules: [...exercised].sort() };
 }
