@@ -36,6 +36,8 @@ describe("this machine's glibc under dlmspec's audit module", () => {
     const calls = [open('liba.so'), open('libb.so', RTLD_NOW, 1), ...Array.from({ length: 14 }, () => open('libb.so'))];
     const { info, spec, finding } = await audited(stock, 'glibc', calls);
     expect(info.initial.find((v) => v.ns === 1)?.entries[0]?.object).toBe(AUDIT_MODULE);
+    // The spec-only start-up state the audit tests use is the one this loader shows.
+    expect(withAuditor(referenceSystem(false)).initial).toEqual(info.initial);
     expect(finding).toBeNull();
     expect(spec.steps[0]!.expected.result).toMatchObject({ kind: 'handle', ns: 2 });
     expect(spec.steps[1]!.expected.result).toEqual({ kind: 'null', error: 'libb.so: invalid target namespace in dlmopen(): Invalid argument' });
