@@ -1,4 +1,4 @@
-import type { Call } from '../model/call.ts';
+import { isOpen, type Call } from '../model/call.ts';
 import { RTLD_GLOBAL } from '../model/mode.ts';
 import { LM_ID_BASE, LM_ID_NEWLM, RTLD_ISOLATE, RTLD_SHARED } from '../model/mode.ts';
 import { entriesOf, findEntry, freeNamespaces, handleEntry, realEntry, type LoaderState } from '../model/state.ts';
@@ -182,7 +182,6 @@ function touchesProxyAudit(ctx: SpecContext, state: LoaderState, call: Call, ind
   return gone.some((e) => e.kind === 'proxy') || [...gone, ...made].some((e) => headIsProxy(e.ns));
 }
 
-type OpenCall = Extract<Call, { op: 'dlopen' | 'dlmopen' }>;
 
 /**
  * The object and what it needs, transitively, by DT_NEEDED name; `through`
@@ -201,10 +200,6 @@ function neededClosure(ctx: SpecContext, file: string, through: (name: string) =
 /** The namespace an open loads into: targetOf, and for LM_ID_NEWLM the one it would take. */
 function loadsInto(state: LoaderState, call: Call): number | undefined {
   return call.op === 'dlmopen' && call.lmid === LM_ID_NEWLM ? freeNamespaces(state)[0] : targetOf(state, call);
-}
-
-function isOpen(call: Call): call is OpenCall {
-  return call.op === 'dlopen' || call.op === 'dlmopen';
 }
 
 /** Namespaces left in RT_ADD by the past calls (SHARED-UNIQUE-RT-ADD). */

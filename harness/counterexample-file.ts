@@ -4,7 +4,7 @@
  * `replay`, `repro` and `report` read, and the format of the regression
  * corpus.
  */
-import type { Call } from '../model/call.ts';
+import { isOpen, type Call } from '../model/call.ts';
 import { GraphError, validateGraph } from '../model/graph.ts';
 import { MISSING_DSO } from '../generators/graph.ts';
 import { schemaError } from '../schema/validate.ts';
@@ -115,7 +115,7 @@ export function checkCounterexample(value: unknown): string | null {
 function filesError(c: CounterexampleFile): string | null {
   const allowed = new Set([...c.graph.dsos.map((d) => d.name), MISSING_DSO, ...c.system.system.map((o) => o.name)]);
   for (const [i, call] of c.calls.entries()) {
-    if ((call.op === 'dlopen' || call.op === 'dlmopen') && !allowed.has(call.file)) {
+    if (isOpen(call) && !allowed.has(call.file)) {
       return `call ${i}: file ${JSON.stringify(call.file)} is neither a DSO of the graph, ${MISSING_DSO}, nor an object of the system`;
     }
   }

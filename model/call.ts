@@ -15,6 +15,13 @@ export type Call =
   | { readonly op: 'dlinfo'; readonly handle: number };
 
 export type Op = Call['op'];
+
+/** A dlopen or dlmopen call. */
+export type OpenCall = Extract<Call, { op: 'dlopen' | 'dlmopen' }>;
+
+export function isOpen(call: Call): call is OpenCall {
+  return call.op === 'dlopen' || call.op === 'dlmopen';
+}
 export const OPS: readonly Op[] = ['dlopen', 'dlmopen', 'dlclose', 'dlsym', 'dlinfo'];
 
 /** The handles a call reads (its operand and its caller). */

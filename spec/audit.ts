@@ -9,7 +9,7 @@
  * The spec never assumes an auditor: a run is audited when the loader's own
  * start-up state shows an auditor's namespace (AUD1).
  */
-import type { Call } from '../model/call.ts';
+import { isOpen, type Call } from '../model/call.ts';
 import type { SystemObject } from '../model/dso.ts';
 import type { AuditEvent, ExpectedAudit, NamespaceView } from '../model/observation.ts';
 import { entriesOf, type Entry, type LoaderState } from '../model/state.ts';
@@ -63,7 +63,7 @@ const objclose = (e: Entry): AuditEvent => ({ event: 'objclose', object: e.objec
  */
 export function auditEvents(ctx: SpecContext, call: Call, before: LoaderState, outcome: Outcome): ExpectedAudit | null {
   const after = outcome.state;
-  if ((call.op === 'dlopen' || call.op === 'dlmopen') && outcome.result.kind === 'null' && outcome.result.error !== null) {
+  if (isOpen(call) && outcome.result.kind === 'null' && outcome.result.error !== null) {
     exercise(ctx, 'AUD6');
     return null;
   }

@@ -4,6 +4,7 @@
  * here on its own terms (the NS1 one, for instance, does not use the helper
  * the spec picks a namespace with).
  */
+import { isOpen } from '../model/call.ts';
 import { LM_ID_NEWLM } from '../model/mode.ts';
 import { entryById, type Entry, type LoaderState } from '../model/state.ts';
 import { objectInfo, type SpecContext } from './context.ts';
@@ -194,7 +195,7 @@ export const INVARIANTS: readonly Invariant[] = [
     statement: 'A failed dlopen/dlmopen leaves no trace.',
     profiles: BOTH,
     check: (_c, { call, before, after, expected }) =>
-      (call.op === 'dlopen' || call.op === 'dlmopen') && expected.result.kind === 'null' && before !== after ? 'a failed open changed the state' : null,
+      isOpen(call) && expected.result.kind === 'null' && before !== after ? 'a failed open changed the state' : null,
   },
   {
     id: 'LOAD2',
@@ -225,7 +226,7 @@ class TraceLedger implements Ledger {
   advance(s: Step): void {
     const { call, before, after, expected } = s;
     const r = expected.result;
-    if ((call.op === 'dlopen' || call.op === 'dlmopen') && r.kind === 'handle') add(this.opened, after.handles[r.handle] as number, 1);
+    if (isOpen(call) && r.kind === 'handle') add(this.opened, after.handles[r.handle] as number, 1);
     if (call.op === 'dlclose' && r.kind === 'ok') {
       const id = before.handles[call.handle] as number;
       if (!before.entries[id]?.nodelete) add(this.opened, id, -1);
