@@ -19,7 +19,7 @@ import { objectInfo, type SpecContext } from '../spec/context.ts';
 import type { SpecRun, SystemDescription } from '../spec/run.ts';
 import { initialState, referenceSystem } from '../spec/initial.ts';
 import type { Profile } from '../spec/profile.ts';
-import { knownBug, type PastCall } from './known-bugs.ts';
+import { knownBug } from './known-bugs.ts';
 import { step, type Step } from '../spec/step.ts';
 import { searchList } from '../spec/sym.ts';
 import { arbGraph, MISSING_DSO, sometimes, SYMBOLS, type GraphOptions } from './graph.ts';
@@ -219,26 +219,23 @@ export function concretizeRun(profile: Profile, graph: DsoGraph, abstract: reado
   const ctx: SpecContext = { profile, world: { graph, system } };
   const start = initialState(system, initial);
   let state = start;
-  const calls: Call[] = [];
   const steps: Step[] = [];
-  const past: PastCall[] = [];
   const files = fileChoices(graph);
   // Files are mostly the graph's own DSOs; the missing file and libc are rarer picks.
   const file = (k: number) =>
     files[k < FILE_PICKS - 1 ? k % graph.dsos.length : k === FILE_PICKS - 1 ? files.length - 2 : files.length - 1] as string;
   /** Append `call` and advance the spec, unless it hits a known loader bug. */
   const push = (call: Call): void => {
-    if (avoidKnownBugs && knownBug(ctx, state, call, past) !== undefined) return;
-    let s = step(ctx, state, call, calls.length);
+    // The steps so far are the past calls a trigger reads (each its call and the state before it).
+    if (avoidKnownBugs && knownBug(ctx, state, call, steps) !== undefined) return;
+    let s = step(ctx, state, call, steps.length);
     // Code that unloads its own object returns into unmapped memory: a dlclose
     // whose caller does not survive it is made from the main program instead.
     if (call.op === 'dlclose' && call.caller !== undefined && !survives(state, s.after, call.caller)) {
       call = { op: 'dlclose', handle: call.handle };
-      s = step(ctx, state, call, calls.length);
+      s = step(ctx, state, call, steps.length);
     }
-    calls.push(call);
     steps.push(s);
-    past.push({ call, before: state });
     state = s.after;
   };
   for (const a of abstract) {
@@ -277,13 +274,13 @@ export function concretizeRun(profile: Profile, graph: DsoGraph, abstract: reado
       })
       .exhaustive();
     if (call === undefined) continue;
-    const index = calls.length;
+    const index = steps.length;
     const before = state;
     push(call);
     const reopen = a.op === 'dlclose' ? a.reopen : null;
     const given = reopen === null ? undefined : givenSearchList(ctx, before, state);
     if (reopen !== null && given !== undefined) {
-      const at = calls.length;
+      const at = steps.length;
       push({ op: 'dlmopen', lmid: given.entry.ns, file: given.entry.object, mode: reopen });
       if (given.symbol !== undefined && handleEntry(state, at) !== undefined) push({ op: 'dlsym', handle: at, symbol: given.symbol });
     }
