@@ -5,17 +5,9 @@
  * step reaches is said so rather than silently passed.
  */
 import fc from 'fast-check';
-import { arbCheckedScenario, type CheckedScenario, type Scenario, type ScenarioOptions } from '../generators/calls.ts';
-import { runSpec } from '../spec/run.ts';
-import { referenceSystem } from '../spec/initial.ts';
+import { arbCheckedScenario, type CheckedScenario, type ScenarioOptions } from '../generators/calls.ts';
 import type { Step } from '../spec/step.ts';
 import { InputError } from './files.ts';
-
-/** Steps of the sequence (under the options' profile and system) that exercise each of `rules`. */
-export function stepsExercising(opts: ScenarioOptions, s: Scenario, rules: readonly string[]): Record<string, number> {
-  const sys = opts.system ?? referenceSystem(opts.profile === 'rtld-shared');
-  return exercising(runSpec(opts.profile, s.graph, s.calls, sys).steps, rules);
-}
 
 /** How many of `steps` exercise each of `rules`. */
 function exercising(steps: readonly Step[], rules: readonly string[]): Record<string, number> {
