@@ -10,9 +10,10 @@
  * by the linker itself where the compiler's link line can be read
  * (linker.ts), with its name as soname, its flags, and empty stub objects
  * that carry the sonames of its DT_NEEDED entries: any DSO can be built
- * before the ones it needs, and cycles are no problem. Most DSOs are not
- * even linked: one link per shape, flags and name lengths makes a template
- * that each DSO of that kind is patched from (name-patch.ts). A graph's directory
+ * before the ones it needs, and cycles are no problem. DSOs are not even
+ * linked one by one: one link per shape (and size class of DT_NEEDED) makes a
+ * template that each DSO of that shape is patched from, names, DT_NEEDED
+ * count and flags (template-patch.ts). A graph's directory
  * holds hard links to the built objects. build-dso-reference.ts keeps the
  * one-step recipe (compile and link in one `cc` run, as a reproducer's
  * Makefile does); native/build-dsos.test.ts checks both give the same.
@@ -25,11 +26,11 @@ import { validateGraph } from '../model/graph.ts';
 import { prepareCache, touch } from './cache.ts';
 import { RESERVED_PREFIX, shapeSource } from './dso-source.ts';
 import { linkArgs, linkTemplate, type LinkTemplate } from './linker.ts';
-import { patchable, patchNames, templateDso } from './name-patch.ts';
+import { patchTemplate, templateDso } from './template-patch.ts';
 import { BuildError, NATIVE_DIR, cacheRoot, cc, compilerId, exists, publish, sha256, sourceText, tool } from './toolchain.ts';
 
 /** Bump when the build recipe changes in a way the flags below do not show. */
-const RECIPE = 'dso-v4';
+const RECIPE = 'dso-v5';
 
 /**
  * The compiler flags of a test DSO's source. -O0, and no sibling calls:
@@ -66,9 +67,9 @@ export function linkFlags(dso: Dso): string[] {
 
 let runtimeText: Promise<string> | undefined;
 
-/** Everything a DSO's bytes depend on besides its own description and the linker. */
+/** Everything a DSO's bytes depend on besides its own description and the linker (the patcher's code too: a DSO built by another version of it is not reused). */
 async function toolchainKey(): Promise<string> {
-  runtimeText ??= Promise.all([sourceText('dso-runtime.h'), sourceText('event.h')]).then((t) => t.join('\n'));
+  runtimeText ??= Promise.all(['dso-runtime.h', 'event.h', 'template-patch.ts'].map(sourceText)).then((t) => t.join('\n'));
   return sha256(RECIPE, await compilerId(), await runtimeText);
 }
 
@@ -177,7 +178,7 @@ async function buildByContent(dso: Dso): Promise<string> {
     p = (async () => {
       const target = join(cacheRoot(), 'dsos', `${hash.slice(0, 32)}.so`);
       if (await exists(target)) return target;
-      const patched = patchable(dso) ? patchNames(await template(l, dso, object), dso) : null;
+      const patched = patchTemplate(await template(l, dso, object), dso);
       if (patched !== null) return publish(target, (tmp) => writeFile(tmp, patched));
       return publish(target, (tmp) => linkWithNames(l, dso, object, tmp));
     })();
@@ -187,7 +188,7 @@ async function buildByContent(dso: Dso): Promise<string> {
   return p;
 }
 
-/** Links `dso` under its own names as `out` (what a patched DSO equals, name-patch.ts). */
+/** Links `dso` under its own names and flags as `out` (what a patched DSO stands for, template-patch.ts). */
 async function linkWithNames(l: Linking, dso: Dso, object: string, out: string): Promise<void> {
   const needed = await Promise.all(dso.needed.map((n) => stub(n)));
   await linkDso(l, dso, out, object, needed);

@@ -11,9 +11,9 @@
  *   used), so a concurrent run does not lose the graph it runs on. Graph
  *   directories hold hard links, so a DSO evicted from `dsos/` stays in every
  *   graph that has it.
- * - Templates (`templates/`, name-patch.ts) are not evicted: there is one per
- *   kind of DSO (shape, flags, name lengths), about 200 for the 512 DSOs of
- *   300 generated sequences, far fewer than DSOs.
+ * - Templates (`templates/`, template-patch.ts) are not evicted: there is one
+ *   per shape (and size class of DT_NEEDED), 27 for the 509 DSOs of 300
+ *   generated sequences, far fewer than DSOs.
  * - `dlmspec clean` (`removeBuildCache`) removes everything the builders wrote.
  */
 import { readdir, rm, stat, utimes } from 'node:fs/promises';
