@@ -3,7 +3,7 @@
  * the machine's compiler at first use, cached by the hash of their sources,
  * flags and compiler identity.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheRoot, cc, compilerId, NATIVE_DIR, publish, sha256, sourceText } from './toolchain.ts';
 
@@ -27,6 +27,25 @@ export type Program = keyof typeof PROGRAMS;
 
 const FLAGS = ['-O2', '-std=gnu11', '-Wall', '-Wextra', '-Werror=implicit-function-declaration'];
 
+/**
+ * Builds `out` from `sources`. Several sources are compiled side by side (the
+ * toolchain runs one compiler per core), then linked: the driver's four
+ * files take about half the time of one `cc` run over all of them, and an
+ * empty cache waits on it.
+ */
+async function compileAndLink(flags: readonly string[], sources: readonly string[], out: string): Promise<void> {
+  const paths = sources.map((s) => join(NATIVE_DIR, s));
+  if (paths.length === 1) return void (await cc([...flags, `-I${NATIVE_DIR}`, '-o', out, ...paths]));
+  const objects = paths.map((_, i) => `${out}.${i}.o`);
+  try {
+    const compileFlags = flags.filter((f) => f !== '-shared');
+    await Promise.all(paths.map((src, i) => cc([...compileFlags, '-c', `-I${NATIVE_DIR}`, '-o', objects[i]!, src])));
+    await cc([...flags, '-o', out, ...objects]);
+  } finally {
+    await Promise.all(objects.map((o) => rm(o, { force: true })));
+  }
+}
+
 const builds = new Map<Program, Promise<string>>();
 
 /** The path of the built program (built now if the cache lacks it). */
@@ -40,7 +59,7 @@ export function buildProgram(program: Program): Promise<string> {
       const texts = await Promise.all([...sources, ...headers].map((f) => sourceText(f)));
       const hash = sha256(await compilerId(), [...FLAGS, ...extra].join(' '), ...texts);
       const target = join(cacheRoot(), 'bin', `${program}-${hash.slice(0, 32)}`);
-      const build = (out: string) => cc([...FLAGS, ...extra, `-I${NATIVE_DIR}`, '-o', out, ...sources.map((s) => join(NATIVE_DIR, s))]);
+      const build = (out: string) => compileAndLink([...FLAGS, ...extra], sources, out);
       if (file === undefined) return publish(target, async (tmp) => void (await build(tmp)));
       await publish(target, async (tmp) => {
         await mkdir(tmp);
