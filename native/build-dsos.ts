@@ -4,9 +4,10 @@
  * not in the graph has no file there, so loading anything that needs it fails
  * with `cannot open shared object file`.
  *
- * Two steps, each cached by content. The C source of a DSO depends only on
- * its shape (exports, undefined symbol, libc: dso-source.ts), so it is
- * compiled once per shape to an object file; each DSO is then only linked,
+ * Two steps, each cached by content. The C source of a DSO has parts
+ * (dso-source.ts): the runtime and the libc entry points, compiled once, and
+ * the part of its shape (exports, undefined symbol), compiled once per shape;
+ * each DSO is then only linked,
  * by the linker itself where the compiler's link line can be read
  * (linker.ts), with its name as soname, its flags, and empty stub objects
  * that carry the sonames of its DT_NEEDED entries: any DSO can be built
@@ -18,16 +19,17 @@
  * one-step recipe (compile and link in one `cc` run, as a reproducer's
  * Makefile does); native/build-dsos.test.ts checks both give the same.
  */
-import { copyFile, link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFileSync, existsSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dso } from '../model/dso.ts';
 import type { DsoGraph } from '../model/graph.ts';
 import { validateGraph } from '../model/graph.ts';
 import { prepareCache, touch } from './cache.ts';
-import { RESERVED_PREFIX, shapeSource } from './dso-source.ts';
+import { commonSources, RESERVED_PREFIX, shapeSource } from './dso-source.ts';
 import { linkArgs, linkTemplate, type LinkTemplate } from './linker.ts';
 import { patchTemplate, templateDso } from './template-patch.ts';
-import { BuildError, NATIVE_DIR, cacheRoot, cc, compilerId, exists, publish, sha256, sourceText, tool } from './toolchain.ts';
+import { BuildError, NATIVE_DIR, cacheRoot, cc, compilerId, publish, sha256, sourceText, tool } from './toolchain.ts';
 
 /** Bump when the build recipe changes in a way the flags below do not show. */
 const RECIPE = 'dso-v5';
@@ -65,12 +67,15 @@ export function linkFlags(dso: Dso): string[] {
   return [shared!, ...COMPILE_FLAGS, ...rest];
 }
 
-let runtimeText: Promise<string> | undefined;
+let toolchain: Promise<string> | undefined;
 
 /** Everything a DSO's bytes depend on besides its own description and the linker (the patcher's code too: a DSO built by another version of it is not reused). */
-async function toolchainKey(): Promise<string> {
-  runtimeText ??= Promise.all(['dso-runtime.h', 'event.h', 'template-patch.ts'].map(sourceText)).then((t) => t.join('\n'));
-  return sha256(RECIPE, await compilerId(), await runtimeText);
+function toolchainKey(): Promise<string> {
+  toolchain ??= (async () => {
+    const texts = await Promise.all(['dso-runtime.h', 'event.h', 'template-patch.ts'].map(sourceText));
+    return sha256(RECIPE, await compilerId(), ...texts);
+  })();
+  return toolchain;
 }
 
 /** What links: the linker's template for this kind of DSO, or the compiler driver. */
@@ -92,12 +97,34 @@ function linking(libc: boolean): Promise<Linking> {
   return p;
 }
 
-/** Links `dso` as `out` from `object` and the stubs of its DT_NEEDED (paths, in order). */
-async function linkDso(l: Linking, dso: Dso, out: string, object: string, needed: readonly string[]): Promise<void> {
-  if (l.template) await tool(l.template.linker, linkArgs(l.template, dso, out, object, needed));
+/** Links `dso` as `out` from `objects` and the stubs of its DT_NEEDED (paths, in order). */
+async function linkDso(l: Linking, dso: Dso, out: string, objects: readonly string[], needed: readonly string[]): Promise<void> {
+  if (l.template) await tool(l.template.linker, linkArgs(l.template, dso, out, objects, needed));
   // Stubs by path, never through -L: a stub named like a toolchain library
   // (libc.so) would otherwise capture the compiler driver's own -lc.
-  else await cc([...dsoLinkFlags(dso), '-o', out, object, ...needed]);
+  else await cc([...dsoLinkFlags(dso), '-o', out, ...objects, ...needed]);
+}
+
+/**
+ * What this process built or found, by key: objects, stubs, templates, DSOs,
+ * graphs. DSOs and graphs are also kept by what they are (under this cache
+ * root), so that one seen before, in any sequence, skips hashing and the
+ * cache's files: generated sequences make new objects for the same DSOs, and
+ * shrinking makes the same graphs again and again. Each map forgets all past
+ * `MEMO_ENTRIES`, to bound memory; a failed build is forgotten at once (it
+ * may succeed on retry).
+ */
+const MEMO_ENTRIES = 20_000;
+function memo<T>(map: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let p = map.get(key);
+  if (!p) {
+    if (map.size >= MEMO_ENTRIES) map.clear();
+    p = make();
+    map.set(key, p);
+    const made = p;
+    p.catch(() => map.get(key) === made && map.delete(key));
+  }
+  return p;
 }
 
 const compiledObjects = new Map<string, Promise<string>>();
@@ -105,9 +132,8 @@ const compiledObjects = new Map<string, Promise<string>>();
 /** The object file compiled from `source` (cached by it, the flags and the toolchain). */
 async function compiled(source: string, flags: readonly string[]): Promise<string> {
   const hash = sha256(await toolchainKey(), source, ...flags);
-  let p = compiledObjects.get(hash);
-  if (!p) {
-    p = publish(join(cacheRoot(), 'objects', `${hash.slice(0, 32)}.o`), async (tmp) => {
+  return memo(compiledObjects, hash, () =>
+    publish(join(cacheRoot(), 'objects', `${hash.slice(0, 32)}.o`), async (tmp) => {
       const src = `${tmp}.c`;
       await writeFile(src, source);
       try {
@@ -115,45 +141,32 @@ async function compiled(source: string, flags: readonly string[]): Promise<strin
       } finally {
         await rm(src, { force: true });
       }
-    });
-    compiledObjects.set(hash, p);
-    p.catch(() => compiledObjects.delete(hash)); // a failed build may succeed on retry
-  }
-  return p;
+    }),
+  );
 }
 
 /** The stub object for a DT_NEEDED name: empty, with that soname. */
 const stubs = new Map<string, Promise<string>>();
 function stub(name: string): Promise<string> {
-  let p = stubs.get(name);
-  if (!p) {
-    p = (async () => {
-      const l = await linking(false);
-      const empty = await compiled('', ['-fPIC']);
-      // Linked by path: DT_NEEDED records the stub's soname, NAME.
-      const target = join(cacheRoot(), 'stubs', l.key.slice(0, 16), name);
-      const plain: Dso = { name, needed: [], unique: false, nodelete: false, libc: false, symbols: [] };
-      return publish(target, (tmp) => linkDso(l, plain, tmp, empty, []));
-    })();
-    stubs.set(name, p);
-    p.catch(() => stubs.delete(name));
-  }
-  return p;
+  return memo(stubs, name, async () => {
+    const l = await linking(false);
+    const empty = await compiled('', ['-fPIC']);
+    // Linked by path: DT_NEEDED records the stub's soname, NAME.
+    const target = join(cacheRoot(), 'stubs', l.key.slice(0, 16), name);
+    const plain: Dso = { name, needed: [], unique: false, nodelete: false, libc: false, symbols: [] };
+    return publish(target, (tmp) => linkDso(l, plain, tmp, [empty], []));
+  });
 }
 
 const built = new Map<string, Promise<string>>();
-// Graphs and DSOs are immutable: one seen before skips hashing.
-const builtObjects = new WeakMap<Dso, Promise<string>>();
+
+const describe = (dso: Dso): string => JSON.stringify([dso.name, dso.needed, dso.unique, dso.nodelete, dso.libc, dso.symbols, dso.undefinedSymbol ?? null]);
+const builtDsos = new Map<string, Promise<string>>();
+const dsoKey = (dso: Dso) => `${cacheRoot()}\0${describe(dso)}`;
 
 /** Builds one DSO (or finds it in the cache); returns the path of the object. */
 export function buildDso(dso: Dso): Promise<string> {
-  let p = builtObjects.get(dso);
-  if (!p) {
-    p = buildByContent(dso);
-    builtObjects.set(dso, p);
-    p.catch(() => builtObjects.delete(dso));
-  }
-  return p;
+  return memo(builtDsos, dsoKey(dso), () => buildByContent(dso));
 }
 
 /** The one-line error for a DSO no loader would get right (both build paths check it). */
@@ -165,77 +178,76 @@ export function checkBuildable(dso: Dso): void {
 }
 
 /** Keyed by what the linker is given, so a change of generator, flags or toolchain can never reuse a stale object; link order is DT_NEEDED order, libc last. */
-const linkKey = (l: Linking, object: string, dso: Dso): string => sha256(l.key, object, ...dsoLinkFlags(dso), ...dso.needed.map((n) => `-l:${n}`));
+const linkKey = (l: Linking, objects: readonly string[], dso: Dso): string => sha256(l.key, ...objects, ...dsoLinkFlags(dso), ...dso.needed.map((n) => `-l:${n}`));
+
+/**
+ * The object files a DSO links, in order: the runtime and the libc entry
+ * points, compiled once, and its shape's own part, compiled once per shape
+ * (none for a shape of no symbols).
+ */
+function objectsOf(dso: Dso): Promise<string[]> {
+  const shape = shapeSource(dso);
+  return Promise.all([...commonSources(dso), ...(shape ? [shape] : [])].map((source) => compiled(source, COMPILE_FLAGS)));
+}
 
 async function buildByContent(dso: Dso): Promise<string> {
   checkBuildable(dso);
   await prepareCache();
   const l = await linking(dso.libc);
-  const object = await compiled(shapeSource(dso), COMPILE_FLAGS);
-  const hash = linkKey(l, object, dso);
-  let p = built.get(hash);
-  if (!p) {
-    p = (async () => {
-      const target = join(cacheRoot(), 'dsos', `${hash.slice(0, 32)}.so`);
-      if (await exists(target)) return target;
-      const patched = patchTemplate(await template(l, dso, object), dso);
-      if (patched !== null) return publish(target, (tmp) => writeFile(tmp, patched));
-      return publish(target, (tmp) => linkWithNames(l, dso, object, tmp));
-    })();
-    built.set(hash, p);
-    p.catch(() => built.delete(hash));
-  }
-  return p;
+  const objects = await objectsOf(dso);
+  const hash = linkKey(l, objects, dso);
+  return memo(built, hash, async () => {
+    const target = join(cacheRoot(), 'dsos', `${hash.slice(0, 32)}.so`);
+    if (existsSync(target)) return target;
+    const patched = patchTemplate(await template(l, dso, objects), dso);
+    if (patched !== null) return publish(target, async (tmp) => writeFileSync(tmp, patched));
+    return publish(target, (tmp) => linkWithNames(l, dso, objects, tmp));
+  });
 }
 
 /** Links `dso` under its own names and flags as `out` (what a patched DSO stands for, template-patch.ts). */
-async function linkWithNames(l: Linking, dso: Dso, object: string, out: string): Promise<void> {
+async function linkWithNames(l: Linking, dso: Dso, objects: readonly string[], out: string): Promise<void> {
   const needed = await Promise.all(dso.needed.map((n) => stub(n)));
-  await linkDso(l, dso, out, object, needed);
+  await linkDso(l, dso, out, objects, needed);
 }
 
 /** Links `dso` under its own names as `out`, never from a template: the reference patched DSOs are checked against. */
 export async function linkDirectly(dso: Dso, out: string): Promise<void> {
   checkBuildable(dso);
   const l = await linking(dso.libc);
-  await linkWithNames(l, dso, await compiled(shapeSource(dso), COMPILE_FLAGS), out);
+  await linkWithNames(l, dso, await objectsOf(dso), out);
 }
 
 const templates = new Map<string, Promise<Buffer>>();
 
 /** The bytes of the template `dso` is patched from: `templateDso(dso)` linked once per process and kind (cached under `templates/`). */
-function template(l: Linking, dso: Dso, object: string): Promise<Buffer> {
+function template(l: Linking, dso: Dso, objects: readonly string[]): Promise<Buffer> {
   const t = templateDso(dso);
-  const hash = linkKey(l, object, t);
-  let p = templates.get(hash);
-  if (!p) {
-    p = publish(join(cacheRoot(), 'templates', `${hash.slice(0, 32)}.so`), (tmp) => linkWithNames(l, t, object, tmp)).then((path) => readFile(path));
-    templates.set(hash, p);
-    p.catch(() => templates.delete(hash));
-  }
-  return p;
+  const hash = linkKey(l, objects, t);
+  return memo(templates, hash, () => publish(join(cacheRoot(), 'templates', `${hash.slice(0, 32)}.so`), (tmp) => linkWithNames(l, t, objects, tmp)).then((path) => readFile(path)));
 }
 
 const graphs = new Map<string, Promise<string>>();
-const graphObjects = new WeakMap<DsoGraph, Promise<string>>();
+const graphDirs = new Map<string, Promise<string>>();
 
 /**
  * Materialises a graph: returns the absolute path of a directory holding
  * exactly the graph's DSOs, each under its name.
  */
 export function materialize(graph: DsoGraph): Promise<string> {
-  let p = graphObjects.get(graph);
-  if (!p) {
-    p = materializeByContent(graph);
-    graphObjects.set(graph, p);
-    p.catch(() => graphObjects.delete(graph));
+  let key: string;
+  try {
+    validateGraph(graph);
+    key = `${cacheRoot()}\0${graph.dsos.map(describe).sort().join('\0')}`;
+  } catch (e) {
+    return Promise.reject(e as Error);
   }
-  return p.then(async (dir) => {
+  return memo(graphDirs, key, () => materializeByContent(graph)).then(async (dir) => {
     // Another process's eviction (cache.ts) may have removed a directory this
     // one built more than RECENT_MS ago: build it again.
-    if (!(await exists(dir))) {
+    if (!existsSync(dir)) {
       // As `place` does for an evicted DSO: forget what was built, build again.
-      graphObjects.delete(graph);
+      graphDirs.delete(key);
       graphs.clear();
       return materialize(graph);
     }
@@ -245,33 +257,31 @@ export function materialize(graph: DsoGraph): Promise<string> {
   });
 }
 
-/** A hard link keeps one inode per built object; copy where links fail. */
+/** A hard link keeps one inode per built object; copy where links fail. Synchronous, as the cache's small operations are (toolchain.ts `exists`). */
 async function place(dso: Dso, from: string, to: string): Promise<void> {
   try {
-    await link(from, to).catch(() => copyFile(from, to));
+    try {
+      linkSync(from, to);
+    } catch {
+      copyFileSync(from, to);
+    }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     // Evicted from the cache (cache.ts) since this process built it: again.
     built.clear();
-    builtObjects.delete(dso);
-    await link(await buildDso(dso), to);
+    builtDsos.delete(dsoKey(dso));
+    linkSync(await buildDso(dso), to);
   }
 }
 
 async function materializeByContent(graph: DsoGraph): Promise<string> {
-  validateGraph(graph);
   const objects = await Promise.all(graph.dsos.map((d) => buildDso(d)));
   const listing = graph.dsos.map((d, i) => `${d.name}=${objects[i]}`).sort();
   const hash = sha256(RECIPE, ...listing);
-  let p = graphs.get(hash);
-  if (!p) {
-    const target = join(cacheRoot(), 'graphs', hash.slice(0, 32));
-    p = publish(target, async (tmp) => {
-      await mkdir(tmp);
+  return memo(graphs, hash, () =>
+    publish(join(cacheRoot(), 'graphs', hash.slice(0, 32)), async (tmp) => {
+      mkdirSync(tmp);
       await Promise.all(graph.dsos.map((d, i) => place(d, objects[i]!, join(tmp, d.name))));
-    });
-    graphs.set(hash, p);
-    p.catch(() => graphs.delete(hash));
-  }
-  return p;
+    }),
+  );
 }

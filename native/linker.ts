@@ -100,10 +100,10 @@ function withoutZ(args: readonly string[], option: string): string[] {
   return i < 0 ? [...args] : [...args.slice(0, i), ...args.slice(i + 2)];
 }
 
-/** The linker arguments that build `dso` as `out` from `object`, linked against `needed` (paths, in DT_NEEDED order). */
-export function linkArgs(t: LinkTemplate, dso: Dso, out: string, object: string, needed: readonly string[]): string[] {
+/** The linker arguments that build `dso` as `out` from `objects`, linked against `needed` (paths, in DT_NEEDED order). */
+export function linkArgs(t: LinkTemplate, dso: Dso, out: string, objects: readonly string[], needed: readonly string[]): string[] {
   let args = [...t.args];
   if (!dso.unique) args = withoutZ(args, 'unique');
   if (!dso.nodelete) args = withoutZ(args, 'nodelete');
-  return args.flatMap((a) => (a === OUT ? [out] : a === IN ? [object, ...needed] : a === SONAME ? [dso.name] : [a]));
+  return args.flatMap((a) => (a === OUT ? [out] : a === IN ? [...objects, ...needed] : a === SONAME ? [dso.name] : [a]));
 }

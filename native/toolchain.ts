@@ -7,7 +7,8 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -77,13 +78,14 @@ export function tool(cmd: string, args: readonly string[]): Promise<string> {
   return limited(() => run(cmd, args));
 }
 
+/**
+ * Whether `path` exists. The cache's small file operations are synchronous:
+ * each takes microseconds, while an await on the thread pool costs a round
+ * trip, and a graph's build waits on a chain of them (measured: one graph at a
+ * time, 300 sequences' graphs took about a second longer).
+ */
 export async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
+  return existsSync(path);
 }
 
 /**
@@ -92,12 +94,12 @@ export async function exists(path: string): Promise<boolean> {
  * programs keep the inode they mapped.
  */
 export async function publish(target: string, produce: (tmp: string) => Promise<void>): Promise<string> {
-  if (await exists(target)) return target;
-  await mkdir(dirname(target), { recursive: true });
+  if (existsSync(target)) return target;
+  mkdirSync(dirname(target), { recursive: true });
   const tmp = `${target}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   try {
     await produce(tmp);
-    await rename(tmp, target);
+    renameSync(tmp, target);
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     // A directory published meanwhile by another builder is as good as ours.
