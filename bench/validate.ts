@@ -8,8 +8,9 @@
  *    run (the driver, one server), judge (spec + comparison), and shrink
  *    (a shim mutant's validation from its first failure to its end).
  * 2. `dlmspec validate` as a user runs it (a process each, wall clock), on
- *    the same sequences: cold (empty cache) and warm, with N jobs and one;
- *    and `dlmspec check` from an empty cache.
+ *    the same sequences: cold (empty cache) and warm, with N jobs and one,
+ *    how many cores each kept busy, and the rate past start-up; and
+ *    `dlmspec check` from an empty cache.
  * 3. The raw C loop (native/bench-loop.c) making the same calls with the
  *    prebuilt DSOs, no observation: the harness's cost as a ratio of it.
  * 4. Scale: one sequence on graphs of 10, 100 and 1,000 DSOs, judged by the
@@ -17,7 +18,7 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -109,31 +110,45 @@ const warmRun = ms(t);
 console.log(`\nraw C loop, same ${runs} sequences, prebuilt DSOs: ${s(rawNs / 1e6)}; harness runs alone ${s(warmRun)} (${(warmRun / (rawNs / 1e6)).toFixed(2)}x), with judging ${s(warmRun + judged)} (${((warmRun + judged) / (rawNs / 1e6)).toFixed(2)}x)`);
 
 // ---------- 2. the command as a user runs it ----------
-function timed(args: string[], cache: string): Promise<{ ms: number; out: string }> {
+/** CPU time the whole machine has spent busy, in ms: over a run, busy / wall is how many cores it kept busy (nothing else running). */
+const busyMs = () => cpus().reduce((a, c) => a + c.times.user + c.times.nice + c.times.sys + c.times.irq, 0);
+function timed(args: string[], cache: string): Promise<{ ms: number; cores: number; out: string }> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
+    const b0 = busyMs();
     execFile(process.execPath, [BIN, ...args], { env: { ...process.env, DLMSPEC_CACHE_DIR: cache }, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      const wall = ms(t0);
       if (error && error.code !== 1) reject(new Error(`dlmspec ${args.join(' ')}: ${stderr}`));
-      else resolve({ ms: ms(t0), out: stdout });
+      else resolve({ ms: wall, cores: (busyMs() - b0) / wall, out: stdout });
     });
   });
 }
 const out = join(scratch, 'out');
-const validateArgs = (j: number) => ['validate', '--impl', 'native', '--profile', 'glibc', '--runs', String(runs), '--seed', String(seed), '--out', out, '--quiet', '--jobs', String(j)];
+const validateArgs = (j: number, n = runs) => ['validate', '--impl', 'native', '--profile', 'glibc', '--runs', String(n), '--seed', String(seed), '--out', out, '--quiet', '--jobs', String(j)];
 const coldN = await timed(validateArgs(jobs), join(scratch, 'cold-n'));
 const warmN = await timed(validateArgs(jobs), join(scratch, 'cold-n'));
 const cold1 = await timed(validateArgs(1), join(scratch, 'cold-1'));
 const warm1 = await timed(validateArgs(1), join(scratch, 'cold-1'));
+// Start-up (Node, the driver, hello, the first sequence): one sequence, warm.
+const startN = await timed(validateArgs(jobs, 1), join(scratch, 'cold-n'));
+const start1 = await timed(validateArgs(1, 1), join(scratch, 'cold-1'));
 const check = await timed(['check', '--out', join(scratch, 'check-out'), '--quiet', '--jobs', String(jobs)], join(scratch, 'check'));
 const rate = (x: number) => `${((runs * 1000) / x).toFixed(0)} seq/s`;
 console.log(`\ndlmspec validate --runs ${runs} --seed ${seed} (wall clock, process start included)`);
-console.log(`jobs ${String(jobs).padEnd(3)} cold ${s(coldN.ms).padStart(8)}  warm ${s(warmN.ms).padStart(8)}  cold/warm ${(coldN.ms / warmN.ms).toFixed(2)}x  warm ${rate(warmN.ms)}`);
-console.log(`jobs 1   cold ${s(cold1.ms).padStart(8)}  warm ${s(warm1.ms).padStart(8)}  cold/warm ${(cold1.ms / warm1.ms).toFixed(2)}x  warm ${rate(warm1.ms)}`);
+const cores = (x: { cores: number }) => `${x.cores.toFixed(2)} cores busy`;
+console.log(`jobs ${String(jobs).padEnd(3)} cold ${s(coldN.ms).padStart(8)}  warm ${s(warmN.ms).padStart(8)}  cold/warm ${(coldN.ms / warmN.ms).toFixed(2)}x  warm ${rate(warmN.ms)}  (cold ${cores(coldN)}, warm ${cores(warmN)})`);
+console.log(`jobs 1   cold ${s(cold1.ms).padStart(8)}  warm ${s(warm1.ms).padStart(8)}  cold/warm ${(cold1.ms / warm1.ms).toFixed(2)}x  warm ${rate(warm1.ms)}  (cold ${cores(cold1)}, warm ${cores(warm1)})`);
 console.log(`${jobs} jobs over 1: cold ${(cold1.ms / coldN.ms).toFixed(2)}x, warm ${(warm1.ms / warmN.ms).toFixed(2)}x`);
-console.log(`dlmspec check from an empty cache, ${jobs} jobs: ${s(check.ms)} (${check.out.trim().split('\n').pop()})`);
+// Past start-up: the rate of the other runs - 1 sequences, from the warm run and a warm run of one sequence.
+const steady = (all: { ms: number }, one: { ms: number }) => ((runs - 1) * 1000) / Math.max(1, all.ms - one.ms);
+const [steadyN, steady1] = [steady(warmN, startN), steady(warm1, start1)];
+console.log(`past start-up (warm, one sequence: ${s(startN.ms)} with ${jobs} jobs, ${s(start1.ms)} with 1): ${steadyN.toFixed(0)} seq/s with ${jobs} jobs, ${steady1.toFixed(0)} with 1: ${(steadyN / steady1).toFixed(2)}x`);
+// One job already runs the parent and its driver side by side: N jobs can gain at most the cores it leaves idle.
+console.log(`ceiling of ${jobs} jobs over 1 here: ${availableParallelism()} cores / ${warm1.cores.toFixed(2)} busy with one job = ${(availableParallelism() / warm1.cores).toFixed(2)}x`);
+console.log(`dlmspec check from an empty cache, ${jobs} jobs: ${s(check.ms)}, ${cores(check)} (${check.out.trim().split('\n').pop()})`);
 
 // ---------- 4. scale ----------
-console.log('\nscale: one sequence of 8 calls, per graph size');
+console.log('\nscale: one sequence of 8 calls, per graph size (each graph built from an empty cache)');
 console.log('DSOs   build (cold)  run (median of 5)  spec+judge  verdict');
 for (const n of [10, 100, 1000]) {
   const g = largeGraph(n, 7);
@@ -149,6 +164,7 @@ for (const n of [10, 100, 1000]) {
     { op: 'dlclose', handle: 0 },
     { op: 'dlclose', handle: 1 },
   ];
+  process.env.DLMSPEC_CACHE_DIR = join(scratch, `scale-cache-${n}`);
   t = process.hrtime.bigint();
   await materialize(g);
   const build = ms(t);

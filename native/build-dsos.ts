@@ -106,16 +106,17 @@ async function linkDso(l: Linking, dso: Dso, out: string, objects: readonly stri
 }
 
 /**
- * What this process built or found, by key: objects, stubs, templates, DSOs,
- * graphs. DSOs and graphs are also kept by what they are (under this cache
- * root), so that one seen before, in any sequence, skips hashing and the
+ * What this process built or found under the cache root, by key: objects,
+ * stubs, templates, DSOs, graphs. DSOs and graphs are also kept by what they
+ * are, so that one seen before, in any sequence, skips hashing and the
  * cache's files: generated sequences make new objects for the same DSOs, and
  * shrinking makes the same graphs again and again. Each map forgets all past
  * `MEMO_ENTRIES`, to bound memory; a failed build is forgotten at once (it
  * may succeed on retry).
  */
 const MEMO_ENTRIES = 20_000;
-function memo<T>(map: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+function memo<T>(map: Map<string, Promise<T>>, what: string, make: () => Promise<T>): Promise<T> {
+  const key = `${cacheRoot()}\0${what}`;
   let p = map.get(key);
   if (!p) {
     if (map.size >= MEMO_ENTRIES) map.clear();
@@ -162,11 +163,10 @@ const built = new Map<string, Promise<string>>();
 
 const describe = (dso: Dso): string => JSON.stringify([dso.name, dso.needed, dso.unique, dso.nodelete, dso.libc, dso.symbols, dso.undefinedSymbol ?? null]);
 const builtDsos = new Map<string, Promise<string>>();
-const dsoKey = (dso: Dso) => `${cacheRoot()}\0${describe(dso)}`;
 
 /** Builds one DSO (or finds it in the cache); returns the path of the object. */
 export function buildDso(dso: Dso): Promise<string> {
-  return memo(builtDsos, dsoKey(dso), () => buildByContent(dso));
+  return memo(builtDsos, describe(dso), () => buildByContent(dso));
 }
 
 /** The one-line error for a DSO no loader would get right (both build paths check it). */
@@ -238,7 +238,7 @@ export function materialize(graph: DsoGraph): Promise<string> {
   let key: string;
   try {
     validateGraph(graph);
-    key = `${cacheRoot()}\0${graph.dsos.map(describe).sort().join('\0')}`;
+    key = graph.dsos.map(describe).sort().join('\0');
   } catch (e) {
     return Promise.reject(e as Error);
   }
@@ -247,7 +247,7 @@ export function materialize(graph: DsoGraph): Promise<string> {
     // one built more than RECENT_MS ago: build it again.
     if (!existsSync(dir)) {
       // As `place` does for an evicted DSO: forget what was built, build again.
-      graphDirs.delete(key);
+      graphDirs.clear();
       graphs.clear();
       return materialize(graph);
     }
@@ -269,7 +269,7 @@ async function place(dso: Dso, from: string, to: string): Promise<void> {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     // Evicted from the cache (cache.ts) since this process built it: again.
     built.clear();
-    builtDsos.delete(dsoKey(dso));
+    builtDsos.clear();
     linkSync(await buildDso(dso), to);
   }
 }
