@@ -104,22 +104,3 @@ describe('the spec run made while generating', () => {
     }
   });
 });
-
-describe('look-ahead', () => {
-  test("fast-check's run of sequences sampled ahead reuses their spec runs, and yields the same scenarios as without", () => {
-    const plain = fc.sample(arbScenario({ profile: 'rtld-shared' }), { seed: 5, numRuns: 200 });
-    const arb = arbCheckedScenario({ profile: 'rtld-shared', lookAhead: true });
-    const ahead = fc.sample(arb, { seed: 5, path: '0', numRuns: 200 });
-    const checked: CheckedScenario[] = [];
-    fc.assert(
-      fc.property(arb, (s) => void checked.push(s)),
-      { seed: 5, numRuns: 200 },
-    );
-    expect(checked.map((s, i) => s.run === ahead[i]!.run)).toEqual(ahead.map(() => true));
-    expect(checked.map((c) => c.scenario)).toEqual(plain);
-    // Taken once: a third generation concretizes again (an equal run, a new object).
-    const again = fc.sample(arb, { seed: 5, path: '0', numRuns: 200 });
-    expect(again.some((s, i) => s.run === ahead[i]!.run)).toBe(false);
-    expect(again.map((c) => c.scenario)).toEqual(plain);
-  });
-});

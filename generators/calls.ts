@@ -147,21 +147,7 @@ export interface ScenarioOptions extends GraphOptions {
   readonly system?: SystemDescription;
   /** Leave out calls that hit a known loader bug (generators/known-bugs.ts). */
   readonly avoidKnownBugs?: boolean;
-  /**
-   * Generated twice, concretized once: the validation loop samples the
-   * sequences ahead for its servers (`fc.sample`, the check's seed and path)
-   * and fast-check then generates the same ones again. With this, the second
-   * concretize of a (graph, abstract sequence) is a look-up; an entry is
-   * taken once, and at most MEMO_ENTRIES wait.
-   */
-  readonly lookAhead?: boolean;
 }
-
-/**
- * Spec runs a look-ahead keeps for fast-check's own generation of them (about
- * 13 KB each; the pool samples at most 10,000 ahead at a time, adapters/pool.ts).
- */
-const MEMO_ENTRIES = 10_000;
 
 /** Graph and concrete call sequence, valid on a real loader under the spec of `profile`. */
 export function arbScenario(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
@@ -184,21 +170,8 @@ export function arbCheckedScenario(opts: ScenarioOptions): fc.Arbitrary<CheckedS
   const crowd = fc.array(newlm, { minLength: 0, maxLength: 20, size: 'max' });
   const abstract = fc.oneof({ weight: 19, arbitrary: calls }, { weight: 1, arbitrary: fc.tuple(crowd, calls).map(([a, b]) => [...a, ...b]) });
   const concrete = (graph: DsoGraph, a: readonly AbstractCall[]): SpecRun => concretizeRun(opts.profile, graph, a, opts.system, opts.avoidKnownBugs ?? false);
-  const waiting = new Map<string, SpecRun>();
-  const once = (graph: DsoGraph, a: readonly AbstractCall[]): SpecRun => {
-    const key = JSON.stringify([graph, a]);
-    const kept = waiting.get(key);
-    if (kept !== undefined) {
-      waiting.delete(key);
-      return kept;
-    }
-    const run = concrete(graph, a);
-    waiting.set(key, run);
-    if (waiting.size > MEMO_ENTRIES) waiting.delete(waiting.keys().next().value as string);
-    return run;
-  };
   return fc.tuple(arbGraph(opts), abstract).map(([graph, a]) => {
-    const run = opts.lookAhead === true ? once(graph, a) : concrete(graph, a);
+    const run = concrete(graph, a);
     return { scenario: { graph, calls: run.steps.map((s) => s.call) }, run };
   });
 }

@@ -34,6 +34,7 @@ import { counterexampleName, DEFAULT_GENERATION, resultsFile, resultsName, runSt
 import { bump, type RuleCounts } from './rules.ts';
 import { mixSeed, type Shard } from './shard.ts';
 import { steeredArbitrary } from './steer.ts';
+import { generatedOnce } from '../generators/generated-once.ts';
 
 export const DEFAULT_MAX_CALLS = DEFAULT_GENERATION.maxCalls;
 
@@ -174,8 +175,11 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
   let interrupted = false;
   let yielded = Date.now();
 
-  const arbOpts = { profile, system, maxCalls, avoidKnownBugs, lookAhead: canPrefetch(impl), ...opts.graph };
-  const arb = (opts.steer ?? []).length > 0 ? steeredArbitrary(arbOpts, opts.steer!, opts.runs, seed) : arbCheckedScenario(arbOpts);
+  const arbOpts = { profile, system, maxCalls, avoidKnownBugs, ...opts.graph };
+  const scenarios = (opts.steer ?? []).length > 0 ? steeredArbitrary(arbOpts, opts.steer!, opts.runs, seed) : arbCheckedScenario(arbOpts);
+  // A pool of servers (--jobs) runs the sequences fast-check is about to generate ahead: each is generated once, for both.
+  const lookAhead = opts.path === undefined && canPrefetch(impl) ? generatedOnce(scenarios) : null;
+  const arb = lookAhead?.runner ?? scenarios;
   const counterexample = (scenario: Scenario, finding: Finding, path: string | null): Counterexample => ({
     format: 'dlmspec-counterexample',
     specVersion: SPEC_VERSION,
@@ -240,8 +244,7 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
       rec?.progress.update(progressText(label, p, opts.runs));
       return !fails;
     });
-    // A pool of servers (--jobs) runs the sequences fast-check is about to generate ahead.
-    if (opts.path === undefined && canPrefetch(impl)) impl.prefetch((from, count) => fc.sample(arb, { seed: roundSeed, path: String(from), numRuns: count }).map((c) => c.scenario), opts.runs - generated);
+    if (lookAhead !== null && canPrefetch(impl)) impl.prefetch((from, count) => fc.sample(lookAhead.sampler, { seed: roundSeed, path: String(from), numRuns: count }).map((c) => c.scenario), opts.runs - generated);
     const details = await fc.check(property, {
       numRuns: opts.runs - generated,
       seed: roundSeed,
