@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import type { Dso } from '../model/dso.ts';
 import type { DsoGraph } from '../model/graph.ts';
 import { validateGraph } from '../model/graph.ts';
-import { prepareCache, touch } from './cache.ts';
+import { madeNow, prepareCache, touch } from './cache.ts';
 import { commonSources, RESERVED_PREFIX, shapeSource } from './dso-source.ts';
 import { linkArgs, linkTemplate, type LinkTemplate } from './linker.ts';
 import { patchTemplate, templateDso } from './template-patch.ts';
@@ -252,7 +252,7 @@ export function materialize(graph: DsoGraph): Promise<string> {
       return materialize(graph);
     }
     // Used now: eviction spares it.
-    await touch(dir);
+    touch(dir);
     return dir;
   });
 }
@@ -278,10 +278,12 @@ async function materializeByContent(graph: DsoGraph): Promise<string> {
   const objects = await Promise.all(graph.dsos.map((d) => buildDso(d)));
   const listing = graph.dsos.map((d, i) => `${d.name}=${objects[i]}`).sort();
   const hash = sha256(RECIPE, ...listing);
+  const target = join(cacheRoot(), 'graphs', hash.slice(0, 32));
   return memo(graphs, hash, () =>
-    publish(join(cacheRoot(), 'graphs', hash.slice(0, 32)), async (tmp) => {
+    publish(target, async (tmp) => {
       mkdirSync(tmp);
       await Promise.all(graph.dsos.map((d, i) => place(d, objects[i]!, join(tmp, d.name))));
+      madeNow(target);
     }),
   );
 }

@@ -16,7 +16,8 @@
  *   generated sequences, far fewer than DSOs.
  * - `dlmspec clean` (`removeBuildCache`) removes everything the builders wrote.
  */
-import { readdir, rm, stat, utimes } from 'node:fs/promises';
+import { utimesSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeStaleTemps } from '../harness/files.ts';
 import { cacheRoot } from './toolchain.ts';
@@ -82,13 +83,23 @@ export function prepareCache(): Promise<void> {
 
 const touched = new Map<string, number>();
 
-/** Marks `path` used now (at most once a minute per path and process). */
-export async function touch(path: string): Promise<void> {
+/** Marks `path` used now (at most once a minute per path and process; synchronous, as the cache's small operations are: toolchain.ts `exists`). */
+export function touch(path: string): void {
   const now = Date.now();
   if (now - (touched.get(path) ?? 0) < 60_000) return;
-  touched.set(path, now);
+  madeNow(path, now);
   const t = new Date(now);
-  await utimes(path, t, t).catch(() => undefined);
+  try {
+    utimesSync(path, t, t);
+  } catch {
+    // Gone (evicted): the caller builds it again.
+  }
+}
+
+/** `path` was made just now: its time is already now, nothing to touch for a minute. */
+export function madeNow(path: string, now = Date.now()): void {
+  if (touched.size >= 20_000) touched.clear();
+  touched.set(path, now);
 }
 
 /** Removes everything the builders wrote under the cache root (nothing else there); returns the root. */
