@@ -6,18 +6,18 @@
  *
  * Two steps, each cached by content. The C source of a DSO has parts
  * (dso-source.ts): the runtime and the libc entry points, compiled once, and
- * the part of its shape (exports, undefined symbol), compiled once per shape;
- * each DSO is then only linked,
- * by the linker itself where the compiler's link line can be read
- * (linker.ts), with its name as soname, its flags, and empty stub objects
- * that carry the sonames of its DT_NEEDED entries: any DSO can be built
- * before the ones it needs, and cycles are no problem. DSOs are not even
+ * the part of its shape (exports, undefined symbol), compiled once per shape.
+ * Linking is by the linker itself where the compiler's link line can be read
+ * (linker.ts), with the DSO's name as soname, its flags, and empty stub
+ * objects that carry the sonames of its DT_NEEDED entries: any DSO can be
+ * built before the ones it needs, and cycles are no problem. DSOs are not
  * linked one by one: one link per shape (and size class of DT_NEEDED) makes a
- * template that each DSO of that shape is patched from, names, DT_NEEDED
- * count and flags (template-patch.ts). A graph's directory
- * holds hard links to the built objects. build-dso-reference.ts keeps the
- * one-step recipe (compile and link in one `cc` run, as a reproducer's
- * Makefile does); native/build-dsos.test.ts checks both give the same.
+ * template, and each DSO of that shape is the template with its names,
+ * DT_NEEDED count and flags patched in (template-patch.ts). A graph's
+ * directory holds hard links to the built objects. build-dso-reference.ts
+ * keeps the one-step recipe (compile and link in one `cc` run, as a
+ * reproducer's Makefile does); native/build-equivalence.test.ts checks both
+ * give the same.
  */
 import { copyFileSync, existsSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
