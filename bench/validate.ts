@@ -9,7 +9,8 @@
  *    (a shim mutant's validation from its first failure to its end).
  * 2. `dlmspec validate` as a user runs it (a process each, wall clock), on
  *    the same sequences: cold (empty cache) and warm, with N jobs and one,
- *    how many cores each kept busy, and the rate past start-up; and
+ *    how many cores each kept busy, and the rate past start-up (a warm run
+ *    three times as long); medians of three rounds; and
  *    `dlmspec check` from an empty cache.
  * 3. The raw C loop (native/bench-loop.c) making the same calls with the
  *    prebuilt DSOs, no observation: the harness's cost as a ratio of it.
@@ -125,26 +126,41 @@ function timed(args: string[], cache: string): Promise<{ ms: number; cores: numb
 }
 const out = join(scratch, 'out');
 const validateArgs = (j: number, n = runs) => ['validate', '--impl', 'native', '--profile', 'glibc', '--runs', String(n), '--seed', String(seed), '--out', out, '--quiet', '--jobs', String(j)];
-const coldN = await timed(validateArgs(jobs), join(scratch, 'cold-n'));
-const warmN = await timed(validateArgs(jobs), join(scratch, 'cold-n'));
-const cold1 = await timed(validateArgs(1), join(scratch, 'cold-1'));
-const warm1 = await timed(validateArgs(1), join(scratch, 'cold-1'));
-// Start-up (Node, the driver, hello, the first sequence): one sequence, warm.
-const startN = await timed(validateArgs(jobs, 1), join(scratch, 'cold-n'));
-const start1 = await timed(validateArgs(1, 1), join(scratch, 'cold-1'));
-const check = await timed(['check', '--out', join(scratch, 'check-out'), '--quiet', '--jobs', String(jobs)], join(scratch, 'check'));
+// Rounds alternate N jobs and one, each round from empty caches of its own;
+// the medians are shown (one run of a few seconds varies by a fifth here).
+type Timed = Awaited<ReturnType<typeof timed>>;
+const ROUNDS = 3;
+const median = (xs: Timed[]): Timed => [...xs].sort((a, b) => a.ms - b.ms)[xs.length >> 1]!;
+const rounds: Record<'coldN' | 'warmN' | 'startN' | 'longN' | 'cold1' | 'warm1' | 'start1' | 'long1' | 'check', Timed[]> = { coldN: [], warmN: [], startN: [], longN: [], cold1: [], warm1: [], start1: [], long1: [], check: [] };
+// The rate past start-up, from a longer warm run (its DSOs built first, untimed).
+const LONG = 3 * runs;
+for (let r = 0; r < ROUNDS; r++) {
+  for (const [j, cold, warm, start, long] of [[jobs, 'coldN', 'warmN', 'startN', 'longN'], [1, 'cold1', 'warm1', 'start1', 'long1']] as const) {
+    const cache = join(scratch, `cache-${j}-${r}`);
+    rounds[cold].push(await timed(validateArgs(j), cache));
+    rounds[warm].push(await timed(validateArgs(j), cache));
+    // Start-up (Node, the driver, hello, the first sequence): one sequence, warm.
+    rounds[start].push(await timed(validateArgs(j, 1), cache));
+    await timed(validateArgs(j, LONG), cache);
+    rounds[long].push(await timed(validateArgs(j, LONG), cache));
+  }
+  rounds.check.push(await timed(['check', '--out', join(scratch, 'check-out'), '--quiet', '--jobs', String(jobs)], join(scratch, `check-${r}`)));
+}
+const [coldN, warmN, startN, longN, cold1, warm1, start1, long1, check] = (['coldN', 'warmN', 'startN', 'longN', 'cold1', 'warm1', 'start1', 'long1', 'check'] as const).map((k) => median(rounds[k])) as Timed[] as [Timed, Timed, Timed, Timed, Timed, Timed, Timed, Timed, Timed];
+const spread = (k: keyof typeof rounds) => rounds[k].map((x) => (x.ms / 1000).toFixed(2)).join('/');
 const rate = (x: number) => `${((runs * 1000) / x).toFixed(0)} seq/s`;
-console.log(`\ndlmspec validate --runs ${runs} --seed ${seed} (wall clock, process start included)`);
+console.log(`\ndlmspec validate --runs ${runs} --seed ${seed} (wall clock, process start included; medians of ${ROUNDS} rounds)`);
+console.log(`rounds (s): cold ${spread('coldN')} and ${spread('cold1')}, warm ${spread('warmN')} and ${spread('warm1')} (${jobs} jobs and 1), check ${spread('check')}`);
 const cores = (x: { cores: number }) => `${x.cores.toFixed(2)} cores busy`;
 console.log(`jobs ${String(jobs).padEnd(3)} cold ${s(coldN.ms).padStart(8)}  warm ${s(warmN.ms).padStart(8)}  cold/warm ${(coldN.ms / warmN.ms).toFixed(2)}x  warm ${rate(warmN.ms)}  (cold ${cores(coldN)}, warm ${cores(warmN)})`);
 console.log(`jobs 1   cold ${s(cold1.ms).padStart(8)}  warm ${s(warm1.ms).padStart(8)}  cold/warm ${(cold1.ms / warm1.ms).toFixed(2)}x  warm ${rate(warm1.ms)}  (cold ${cores(cold1)}, warm ${cores(warm1)})`);
 console.log(`${jobs} jobs over 1: cold ${(cold1.ms / coldN.ms).toFixed(2)}x, warm ${(warm1.ms / warmN.ms).toFixed(2)}x`);
-// Past start-up: the rate of the other runs - 1 sequences, from the warm run and a warm run of one sequence.
-const steady = (all: { ms: number }, one: { ms: number }) => ((runs - 1) * 1000) / Math.max(1, all.ms - one.ms);
-const [steadyN, steady1] = [steady(warmN, startN), steady(warm1, start1)];
-console.log(`past start-up (warm, one sequence: ${s(startN.ms)} with ${jobs} jobs, ${s(start1.ms)} with 1): ${steadyN.toFixed(0)} seq/s with ${jobs} jobs, ${steady1.toFixed(0)} with 1: ${(steadyN / steady1).toFixed(2)}x`);
+// Past start-up: the rate of the other LONG - 1 sequences, from a warm run of LONG and one of a single sequence.
+const steady = (all: { ms: number }, one: { ms: number }) => ((LONG - 1) * 1000) / Math.max(1, all.ms - one.ms);
+const [steadyN, steady1] = [steady(longN, startN), steady(long1, start1)];
+console.log(`past start-up (warm, ${LONG} sequences: ${s(longN.ms)} with ${jobs} jobs, ${s(long1.ms)} with 1; one sequence: ${s(startN.ms)} and ${s(start1.ms)}): ${steadyN.toFixed(0)} seq/s with ${jobs} jobs, ${steady1.toFixed(0)} with 1: ${(steadyN / steady1).toFixed(2)}x`);
 // One job already runs the parent and its driver side by side: N jobs can gain at most the cores it leaves idle.
-console.log(`ceiling of ${jobs} jobs over 1 here: ${availableParallelism()} cores / ${warm1.cores.toFixed(2)} busy with one job = ${(availableParallelism() / warm1.cores).toFixed(2)}x`);
+console.log(`ceiling of ${jobs} jobs over 1 here: ${availableParallelism()} cores / ${long1.cores.toFixed(2)} busy with one job = ${(availableParallelism() / long1.cores).toFixed(2)}x (${jobs} jobs keep ${longN.cores.toFixed(2)} busy)`);
 console.log(`dlmspec check from an empty cache, ${jobs} jobs: ${s(check.ms)}, ${cores(check)} (${check.out.trim().split('\n').pop()})`);
 
 // ---------- 4. scale ----------
