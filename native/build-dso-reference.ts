@@ -5,12 +5,13 @@
  * run anything: native/build-dsos.test.ts compares the builder's objects
  * (one compile per shape, then a link) with these.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dso } from '../model/dso.ts';
 import { checkBuildable, linkFlags } from './build-dsos.ts';
 import { dsoSource } from './dso-source.ts';
-import { cc, exists, NATIVE_DIR } from './toolchain.ts';
+import { cc, NATIVE_DIR } from './toolchain.ts';
 
 /** Builds `dso` as DIR/lib/NAME (stubs in DIR/stubs/); returns its path. */
 export async function buildDsoOneStep(dso: Dso, dir: string): Promise<string> {
@@ -19,7 +20,7 @@ export async function buildDsoOneStep(dso: Dso, dir: string): Promise<string> {
   await mkdir(join(dir, 'lib'), { recursive: true });
   const stubs = dso.needed.map((n) => join(dir, 'stubs', n));
   for (const [i, n] of dso.needed.entries()) {
-    if (!(await exists(stubs[i]!))) await cc(['-shared', '-nostdlib', `-Wl,-soname,${n}`, '-x', 'c', '/dev/null', '-o', stubs[i]!]);
+    if (!existsSync(stubs[i]!)) await cc(['-shared', '-nostdlib', `-Wl,-soname,${n}`, '-x', 'c', '/dev/null', '-o', stubs[i]!]);
   }
   const src = join(dir, `${dso.name}.c`);
   await writeFile(src, dsoSource(dso));

@@ -257,7 +257,7 @@ export function materialize(graph: DsoGraph): Promise<string> {
   });
 }
 
-/** A hard link keeps one inode per built object; copy where links fail. Synchronous, as the cache's small operations are (toolchain.ts `exists`). */
+/** A hard link keeps one inode per built object; copy where links fail. Synchronous, as the cache's small operations are (toolchain.ts `publish`). */
 async function place(dso: Dso, from: string, to: string): Promise<void> {
   try {
     try {

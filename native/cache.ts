@@ -83,7 +83,7 @@ export function prepareCache(): Promise<void> {
 
 const touched = new Map<string, number>();
 
-/** Marks `path` used now (at most once a minute per path and process; synchronous, as the cache's small operations are: toolchain.ts `exists`). */
+/** Marks `path` used now (at most once a minute per path and process; synchronous, as the cache's small operations are: toolchain.ts `publish`). */
 export function touch(path: string): void {
   const now = Date.now();
   if (now - (touched.get(path) ?? 0) < 60_000) return;

@@ -79,19 +79,13 @@ export function tool(cmd: string, args: readonly string[]): Promise<string> {
 }
 
 /**
- * Whether `path` exists. The cache's small file operations are synchronous:
- * each takes microseconds, while an await on the thread pool costs a round
- * trip, and a graph's build waits on a chain of them (measured: one graph at a
- * time, 300 sequences' graphs took about a second longer).
- */
-export async function exists(path: string): Promise<boolean> {
-  return existsSync(path);
-}
-
-/**
  * `target`, produced by `produce(tmp)` when absent and then renamed into
  * place. A file already there is kept: same key, same content, and running
- * programs keep the inode they mapped.
+ * programs keep the inode they mapped. The checks, the directory and the
+ * rename are synchronous, as the cache's other small operations are: each
+ * takes microseconds (a stat about 5 us here), where an await on the thread
+ * pool adds a round trip to every step of a graph's build. What a cold build
+ * waits on is the file creations themselves (BENCHMARKS.md).
  */
 export async function publish(target: string, produce: (tmp: string) => Promise<void>): Promise<string> {
   if (existsSync(target)) return target;
@@ -103,7 +97,7 @@ export async function publish(target: string, produce: (tmp: string) => Promise<
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     // A directory published meanwhile by another builder is as good as ours.
-    if (await exists(target)) return target;
+    if (existsSync(target)) return target;
     throw e;
   }
   return target;
