@@ -131,7 +131,9 @@ const validateArgs = (j: number, n = runs) => ['validate', '--impl', 'native', '
 type Timed = Awaited<ReturnType<typeof timed>>;
 const ROUNDS = 3;
 const median = (xs: Timed[]): Timed => [...xs].sort((a, b) => a.ms - b.ms)[xs.length >> 1]!;
-const rounds: Record<'coldN' | 'warmN' | 'startN' | 'longN' | 'cold1' | 'warm1' | 'start1' | 'long1' | 'check', Timed[]> = { coldN: [], warmN: [], startN: [], longN: [], cold1: [], warm1: [], start1: [], long1: [], check: [] };
+const MEASURES = ['coldN', 'warmN', 'startN', 'longN', 'cold1', 'warm1', 'start1', 'long1', 'check'] as const;
+type Measure = (typeof MEASURES)[number];
+const rounds = Object.fromEntries(MEASURES.map((k) => [k, [] as Timed[]])) as Record<Measure, Timed[]>;
 // The rate past start-up, from a longer warm run (its DSOs built first, untimed).
 const LONG = 3 * runs;
 for (let r = 0; r < ROUNDS; r++) {
@@ -146,8 +148,8 @@ for (let r = 0; r < ROUNDS; r++) {
   }
   rounds.check.push(await timed(['check', '--out', join(scratch, 'check-out'), '--quiet', '--jobs', String(jobs)], join(scratch, `check-${r}`)));
 }
-const [coldN, warmN, startN, longN, cold1, warm1, start1, long1, check] = (['coldN', 'warmN', 'startN', 'longN', 'cold1', 'warm1', 'start1', 'long1', 'check'] as const).map((k) => median(rounds[k])) as Timed[] as [Timed, Timed, Timed, Timed, Timed, Timed, Timed, Timed, Timed];
-const spread = (k: keyof typeof rounds) => rounds[k].map((x) => (x.ms / 1000).toFixed(2)).join('/');
+const { coldN, warmN, startN, longN, cold1, warm1, start1, long1, check } = Object.fromEntries(MEASURES.map((k) => [k, median(rounds[k])])) as Record<Measure, Timed>;
+const spread = (k: Measure) => rounds[k].map((x) => (x.ms / 1000).toFixed(2)).join('/');
 const rate = (x: number) => `${((runs * 1000) / x).toFixed(0)} seq/s`;
 console.log(`\ndlmspec validate --runs ${runs} --seed ${seed} (wall clock, process start included; medians of ${ROUNDS} rounds)`);
 console.log(`rounds (s): cold ${spread('coldN')} and ${spread('cold1')}, warm ${spread('warmN')} and ${spread('warm1')} (${jobs} jobs and 1), check ${spread('check')}`);

@@ -20,6 +20,7 @@ import fc from 'fast-check';
 import type { Implementation, SystemInfo } from '../adapters/implementation.ts';
 import { canPrefetch } from '../adapters/pool.ts';
 import { arbCheckedScenario, type Scenario } from '../generators/calls.ts';
+import { generatedOnce } from '../generators/generated-once.ts';
 import type { GraphOptions } from '../generators/graph.ts';
 import type { Profile } from '../spec/profile.ts';
 import { runSpec } from '../spec/run.ts';
@@ -34,7 +35,6 @@ import { counterexampleName, DEFAULT_GENERATION, resultsFile, resultsName, runSt
 import { bump, type RuleCounts } from './rules.ts';
 import { mixSeed, type Shard } from './shard.ts';
 import { steeredArbitrary } from './steer.ts';
-import { generatedOnce } from '../generators/generated-once.ts';
 
 export const DEFAULT_MAX_CALLS = DEFAULT_GENERATION.maxCalls;
 
