@@ -182,7 +182,6 @@ function touchesProxyAudit(ctx: SpecContext, state: LoaderState, call: Call, ind
   return gone.some((e) => e.kind === 'proxy') || [...gone, ...made].some((e) => headIsProxy(e.ns));
 }
 
-
 /**
  * The object and what it needs, transitively, by DT_NEEDED name; `through`
  * says whose dependencies are followed (default: everyone's).
