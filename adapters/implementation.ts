@@ -12,6 +12,12 @@ export interface SystemInfo {
   /** The namespaces before any call (namespace 0's start-up objects). */
   readonly initial: readonly NamespaceView[];
   /**
+   * The glibc release the loader is (`gnu_get_libc_version()`: `2.36`,
+   * `2.42.9000`), which the spec judges it by (spec/releases.ts); optional:
+   * without it the newest behaviour is the judge.
+   */
+  readonly release?: string;
+  /**
    * Additive extensions of protocol 1 the implementation speaks, each with its
    * own version (PROTOCOL.md section 9): `audit: 1`, every observation carries
    * `audit`.

@@ -16,12 +16,14 @@ export class SpecImplementation implements Implementation {
     private readonly profile: Profile,
     sys?: SystemDescription,
   ) {
-    this.name = `spec:${profile}`;
     this.sys = sys ?? referenceSystem(profile === 'rtld-shared');
+    this.name = `spec:${profile}${this.sys.release !== undefined ? `@${this.sys.release}` : ''}`;
   }
 
+  /** Its hello names its release as a loader's does, so it is judged by the behaviour it has. */
   async hello(): Promise<SystemInfo> {
-    return { implementation: `dlmspec reference spec (${this.profile})`, ...this.sys };
+    const at = this.sys.release !== undefined ? ` as of glibc ${this.sys.release}` : '';
+    return { implementation: `dlmspec reference spec (${this.profile}${at})`, ...this.sys };
   }
 
   async run(graph: DsoGraph, calls: readonly Call[]): Promise<RunOutcome> {

@@ -8,6 +8,7 @@ import type { Call } from '../model/call.ts';
 import type { SystemObject } from '../model/dso.ts';
 import type { AuditEvent, CallResult, EntryView, LifecycleEvent, NamespaceView, Observation } from '../model/observation.ts';
 import type { SystemInfo } from './implementation.ts';
+import { isReleaseText } from '../model/release.ts';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -96,8 +97,16 @@ export function helloReply(msg: Json): SystemInfo {
     implementation: str(msg.implementation, 'hello.implementation'),
     system: array(msg.system, 'hello.system').map((s, i) => systemObject(s, `hello.system[${i}]`)),
     initial: namespaces(msg.initial, 'hello.initial'),
+    ...(msg.release === undefined ? {} : { release: release(msg.release) }),
   };
   return msg.extensions === undefined ? info : { ...info, extensions: extensions(msg.extensions) };
+}
+
+/** `hello.release`: the glibc version the loader is, as gnu_get_libc_version() says it (model/release.ts). */
+function release(v: unknown): string {
+  const text = str(v, 'hello.release');
+  if (!isReleaseText(text)) fail('hello.release', `${JSON.stringify(text)} is not a glibc version like 2.36 or 2.42.9000`);
+  return text;
 }
 
 /** `hello.extensions`: each additive extension of protocol 1 with the version spoken; unknown ones are refused, not guessed at. */

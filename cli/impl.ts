@@ -14,6 +14,8 @@ import { SpecImplementation } from '../adapters/spec.ts';
 import type { ImplOptions } from '../harness/counterexample-file.ts';
 import { InputError } from '../harness/files.ts';
 import { parseProfile, type Profile } from '../spec/profile.ts';
+import { isReleaseText } from '../model/release.ts';
+import { referenceSystem } from '../spec/initial.ts';
 import { flag, int, jobs, list, str, type OptionSpec, type Parsed } from './options.ts';
 
 export const IMPL_OPTIONS: OptionSpec = {
@@ -25,7 +27,8 @@ export const IMPL_OPTIONS: OptionSpec = {
   audit: { type: 'boolean' },
 };
 
-export const IMPL_HELP = `  --impl IMPL            native (this machine's loader, default), spec:glibc, spec:rtld-shared,
+export const IMPL_HELP = `  --impl IMPL            native (this machine's loader, default), spec:glibc, spec:rtld-shared
+                         (the spec's newest behaviour; spec:glibc@2.36: as of glibc 2.36),
                          or cmd:PROGRAM [ARGS] (a program speaking PROTOCOL.md)
   --rtld PATH            native: run the driver under this ld.so
   --library-path DIRS    native: directories (colon-separated) searched first for libc & co.
@@ -33,7 +36,11 @@ export const IMPL_HELP = `  --impl IMPL            native (this machine's loader
   --timeout MS           native/cmd: a sequence must finish within MS ms (default 10000)
   --audit                native: run the driver under dlmspec's LD_AUDIT module and judge its audit events`;
 
-export type ImplKind = { readonly kind: 'native' } | { readonly kind: 'spec'; readonly profile: Profile } | { readonly kind: 'cmd'; readonly argv: readonly string[] };
+export type ImplKind =
+  | { readonly kind: 'native' }
+  /** `spec:PROFILE[@RELEASE]`: the spec as an implementation, at a glibc release (absent: the newest behaviour). */
+  | { readonly kind: 'spec'; readonly profile: Profile; readonly release?: string }
+  | { readonly kind: 'cmd'; readonly argv: readonly string[] };
 
 export interface ImplChoice {
   /** The `--impl` text, normalised. */
@@ -45,11 +52,16 @@ export interface ImplChoice {
 export function parseImpl(text: string): ImplKind {
   if (text === 'native') return { kind: 'native' };
   if (text.startsWith('spec:')) {
+    const [name, release, ...rest] = text.slice(5).split('@');
+    let profile: Profile;
     try {
-      return { kind: 'spec', profile: parseProfile(text.slice(5)) };
+      profile = parseProfile(name!);
     } catch {
-      throw new InputError(`--impl ${text}: unknown spec profile "${text.slice(5)}" (expected spec:glibc or spec:rtld-shared)`);
+      throw new InputError(`--impl ${text}: unknown spec profile "${name}" (expected spec:glibc or spec:rtld-shared, optionally @RELEASE)`);
     }
+    if (release === undefined) return { kind: 'spec', profile };
+    if (rest.length > 0 || !isReleaseText(release)) throw new InputError(`--impl ${text}: "${release}" is not a glibc release like 2.36 or 2.42.9000`);
+    return { kind: 'spec', profile, release };
   }
   if (text.startsWith('cmd:')) {
     let argv: string[];
@@ -130,7 +142,7 @@ export function openImpl(choice: ImplChoice, jobs = 1): Implementation {
   const { kind, options } = choice;
   switch (kind.kind) {
     case 'spec':
-      return new SpecImplementation(kind.profile);
+      return new SpecImplementation(kind.profile, kind.release === undefined ? undefined : { ...referenceSystem(kind.profile === 'rtld-shared'), release: kind.release });
     case 'native': {
       const server = () =>
         new NativeImplementation({

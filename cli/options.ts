@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InputError } from '../harness/files.ts';
 import { parseProfile, type Profile } from '../spec/profile.ts';
+import { isReleaseText } from '../model/release.ts';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -82,6 +83,17 @@ export function profile(p: Parsed): Profile | undefined {
   } catch (e) {
     throw new InputError(`--profile: ${(e as Error).message}`);
   }
+}
+
+/** `--glibc-version X.Y`: judge by this glibc release instead of the one the loader reports (model/release.ts). */
+export const RELEASE_OPTION: OptionSpec = { 'glibc-version': { type: 'string' } };
+export const RELEASE_HELP = `  --glibc-version V      judge by glibc release V (2.36, 2.42.9000) instead of the one the loader
+                         reports (native reads gnu_get_libc_version(); CONFORMANCE.md, release ranges)`;
+export function glibcVersion(p: Parsed): string | undefined {
+  const text = str(p, 'glibc-version');
+  if (text === undefined) return undefined;
+  if (!isReleaseText(text)) throw new InputError(`--glibc-version ${JSON.stringify(text)}: expected a glibc version like 2.36 or 2.42.9000`);
+  return text.trim();
 }
 
 /** A fresh 31-bit seed, printed with the results so a run can be repeated. */

@@ -23,7 +23,7 @@ import { arbCheckedScenario, type Scenario } from '../generators/calls.ts';
 import { generatedOnce } from '../generators/generated-once.ts';
 import type { GraphOptions } from '../generators/graph.ts';
 import type { Profile } from '../spec/profile.ts';
-import { runSpec } from '../spec/run.ts';
+import { runSpec, type SystemDescription } from '../spec/run.ts';
 import { SPEC_VERSION, type Counterexample } from './counterexample.ts';
 import { counterexampleFile, writeCounterexample, type ImplOptions } from './counterexample-file.ts';
 import { EnvironmentError } from './files.ts';
@@ -41,6 +41,8 @@ export const DEFAULT_MAX_CALLS = DEFAULT_GENERATION.maxCalls;
 export interface ValidateOptions {
   /** null or absent: chosen from the implementation's hello by `chooseProfile`. */
   readonly profile: Profile | null;
+  /** The glibc release to judge by (`--glibc-version`); absent: the one the implementation's hello names. */
+  readonly release?: string;
   readonly chooseProfile?: (info: SystemInfo) => Profile;
   /** Sequences to generate (shrinking runs not counted). */
   readonly runs: number;
@@ -149,7 +151,9 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
     throw new EnvironmentError(`cannot validate ${impl.name}: its handshake failed: ${(e as Error).message.split('\n')[0]}`);
   }
   const profile = opts.profile ?? opts.chooseProfile?.(info) ?? 'glibc';
-  const system = { system: info.system, initial: info.initial };
+  // The release judged: --glibc-version, else what the loader says it is, else the newest behaviour.
+  const release = opts.release ?? info.release;
+  const system = { system: info.system, initial: info.initial, ...(release !== undefined ? { release } : {}) };
   const seed = opts.seed ?? Date.now() ^ (Math.random() * 0x100000000);
   const maxFindings = opts.path !== undefined ? 1 : (opts.maxFindings ?? 1);
   const maxCalls = opts.maxCalls ?? DEFAULT_MAX_CALLS;
@@ -186,6 +190,7 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
     profile,
     implementation,
     system,
+    strict: !avoidKnownBugs,
     graph: scenario.graph,
     calls: scenario.calls,
     seed,
@@ -265,7 +270,7 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
     // Stopped: the failing run as it ran (its message is that of these calls); the implementation is not run again.
     const settled = stopped
       ? { counterexample: counterexample(failed.scenario, failed.finding, null), rules: failed.rules, reran: false }
-      : await settle(impl, profile, system, failed, details.counterexamplePath, counterexample);
+      : await settle(impl, profile, system, !avoidKnownBugs, failed, details.counterexamplePath, counterexample);
     executions += settled.reran ? 1 : 0;
     const key = findingKey(settled.counterexample.finding, settled.rules);
     const same = known.get(key);
@@ -321,7 +326,8 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
 async function settle(
   impl: Implementation,
   profile: Profile,
-  system: { system: SystemInfo['system']; initial: SystemInfo['initial'] },
+  system: SystemDescription,
+  strict: boolean,
   failed: Failure,
   path: string | null,
   make: (s: Scenario, f: Finding, path: string | null) => Counterexample,
@@ -329,7 +335,7 @@ async function settle(
   const { scenario, finding } = failed;
   if (finding.step + 1 >= scenario.calls.length) return { counterexample: make(scenario, finding, path), rules: failed.rules, reran: false };
   const cut = { graph: scenario.graph, calls: scenario.calls.slice(0, finding.step + 1) };
-  const spec = runSpec(profile, cut.graph, cut.calls, system);
+  const spec = runSpec(profile, cut.graph, cut.calls, system, { strict });
   const again = judge(spec.steps, await impl.run(cut.graph, cut.calls));
   if (again !== null && again.step === finding.step && again.kind === finding.kind && again.aspect === finding.aspect) {
     return { counterexample: make(cut, again, path), rules: [...(spec.steps[again.step]?.rules ?? [])], reran: true };

@@ -73,8 +73,12 @@ export interface ExpectedAudit {
   readonly closes: readonly AuditEvent[];
   /** `fresh`: the namespace was empty before the call (its LA_ACT_ADD is optional). */
   readonly added: readonly { readonly ns: number; readonly fresh: boolean }[];
-  /** `emptied`: the namespace is empty after the call (no LA_ACT_CONSISTENT follows). */
-  readonly removed: readonly { readonly ns: number; readonly emptied: boolean }[];
+  /**
+   * `emptied`: the namespace is empty after the call (no LA_ACT_CONSISTENT
+   * follows); `deleteFirst`: LA_ACT_DELETE comes before the first
+   * la_objclose there (glibc 2.41 on), not after the last.
+   */
+  readonly removed: readonly { readonly ns: number; readonly emptied: boolean; readonly deleteFirst?: boolean }[];
 }
 
 /**

@@ -407,6 +407,9 @@ void put_hello(struct buf *b) {
   snprintf(impl, sizeof impl, "glibc %s (dlmspec native driver, %s walk)", gnu_get_libc_version(),
            source == SOURCE_DEBUG ? "r_debug" : "public");
   put_json(b, impl, NULL);
+  /* The release the spec judges this loader by (PROTOCOL.md section 3): the libc the driver runs with is the loader's own. */
+  put(b, ",\"release\":");
+  put_json(b, gnu_get_libc_version(), NULL);
   put(b, ",\"system\":[");
   for (int i = 0, k = 0; i < w.n; i++)
     if (w.e[i].ns == 0) {

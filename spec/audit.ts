@@ -13,8 +13,9 @@ import { isOpen, type Call } from '../model/call.ts';
 import type { SystemObject } from '../model/dso.ts';
 import type { AuditEvent, ExpectedAudit, NamespaceView } from '../model/observation.ts';
 import { entriesOf, type Entry, type LoaderState } from '../model/state.ts';
-import { exercise, libcName, rtldName, type SpecContext } from './context.ts';
+import { exercise, libcName, objectInfo, rtldName, type SpecContext } from './context.ts';
 import type { Outcome } from './outcome.ts';
+import { behaviour, ranged, since, until } from './releases.ts';
 
 /**
  * AUD1: a secondary namespace with entries before the first call is an audit
@@ -46,14 +47,27 @@ export function refusedAuditorTarget(ctx: SpecContext, state: LoaderState, ns: n
 const objopen = (e: Entry): AuditEvent => ({ event: 'objopen', object: e.object, ns: e.ns });
 const objclose = (e: Entry): AuditEvent => ({ event: 'objclose', object: e.object, ns: e.ns });
 
+/** AUD2, by release: whether the ld.so stand-in a new namespace gets (NS4) is reported with la_objopen. */
+export const STANDIN_OBJOPEN = ranged('AUD2', 'la_objopen for the ld.so stand-in of a new namespace', [
+  until('2.41', false, 'not reported: _dl_map_object_from_fd (elf/dl-load.c) returns the stand-in before the auditing checkpoints', 'seen on 2.34 to 2.39 and the RTLD_SHARED build', { bug: 'GLIBC-AUDIT-RTLD-STANDIN-SILENT' }),
+  since('2.41', true, 'la_objopen(ld.so, N) in list order, like any new object', 'commit 8f36b1469677, bug 31985; seen on 2.41, 2.42, master'),
+]);
+
+/** AUD5, by release: where a dlclose's LA_ACT_DELETE falls among its la_objclose calls. */
+export const DELETE_ORDER = ranged('AUD5', 'LA_ACT_DELETE of a dlclose: before or after its la_objclose calls', [
+  until('2.41', 'after' as const, 'after the last la_objclose: _dl_close_worker (elf/dl-close.c) signalled it after its unload loop', 'seen on 2.34 to 2.39 and the RTLD_SHARED build', { bug: 'GLIBC-AUDIT-DELETE-AFTER-CLOSE' }),
+  since('2.41', 'before' as const, 'before the first la_objclose, as _dl_fini does at exit', 'commit 495b96e064da, bug 32066; seen on 2.41, 2.42, master'),
+]);
+
 /**
  * The audit events a call must report, from the state before it and its
  * outcome (the hook of spec/step.ts; a mutant may replace it, see Ops).
  *
  * AUD2: la_objopen(map, lmid) for each real entry the call added, lmid its
- * namespace, in the order they were added; none for a proxy (stock glibc's
- * ld.so proxy, elf/dl-load.c returns before the checkpoint; the series'
- * `_dl_new_proxy` has none) and none for an auditor's own namespace.
+ * namespace, in the order they were added; none for a proxy of the series
+ * (`_dl_new_proxy` has no checkpoint) and none for an auditor's own
+ * namespace; the ld.so stand-in of a new namespace (NS4) by release
+ * (STANDIN_OBJOPEN).
  * AUD3: la_objclose for each entry the call unloaded, proxies included
  * (`_dl_close_worker` reports every map it removes), each cookie naming its
  * object: the loader's default cookie is the object's link map.
@@ -70,18 +84,21 @@ export function auditEvents(ctx: SpecContext, call: Call, before: LoaderState, o
   // In id order, the order of creation: integer keys iterate ascending (ECMAScript OrdinaryOwnPropertyKeys).
   const added = Object.values(after.entries).filter((e) => before.entries[e.id] === undefined && !auditorNamespace(before, e.ns));
   const removed = Object.values(before.entries).filter((e) => after.entries[e.id] === undefined);
-  const real = added.filter((e) => e.kind === 'real');
-  if (real.length > 0) exercise(ctx, 'AUD2');
+  const standIn = (e: Entry) => e.kind === 'proxy' && objectInfo(ctx, e.object)?.rtld === true;
+  const standInsReported = added.some(standIn) && behaviour(ctx, STANDIN_OBJOPEN);
+  const reported = added.filter((e) => e.kind === 'real' || (standInsReported && standIn(e)));
+  if (reported.length > 0) exercise(ctx, 'AUD2');
   if (removed.length > 0) exercise(ctx, 'AUD3');
-  const addedNs = [...new Set(real.map((e) => e.ns))];
+  const addedNs = [...new Set(reported.map((e) => e.ns))];
   const removedNs = [...new Set(removed.map((e) => e.ns))];
   if (addedNs.length > 0) exercise(ctx, 'AUD4');
   if (removedNs.length > 0) exercise(ctx, 'AUD5');
+  const deleteFirst = removedNs.length > 0 && behaviour(ctx, DELETE_ORDER) === 'before';
   return {
-    opens: real.map(objopen),
+    opens: reported.map(objopen),
     closes: removed.map(objclose),
     added: addedNs.map((ns) => ({ ns, fresh: entriesOf(before, ns).length === 0 })),
-    removed: removedNs.map((ns) => ({ ns, emptied: entriesOf(after, ns).length === 0 })),
+    removed: removedNs.map((ns) => ({ ns, emptied: entriesOf(after, ns).length === 0, deleteFirst })),
   };
 }
 
@@ -96,8 +113,9 @@ const showAll = (list: readonly AuditEvent[]): string => `[${list.map(show).join
  * 2.35 on also for a namespace the call creates; the series' base, 2.34,
  * skips it there: optional for a fresh namespace) and LA_ACT_CONSISTENT after
  * its last. AUD5: for each namespace the call removed entries from,
- * LA_ACT_DELETE after its last la_objclose, then LA_ACT_CONSISTENT unless the
- * namespace is now empty (its head, the cookie that names it, is gone).
+ * LA_ACT_DELETE before its first la_objclose or after its last (by release,
+ * DELETE_ORDER), then, after both, LA_ACT_CONSISTENT unless the namespace is
+ * now empty (its head, the cookie that names it, is gone).
  * Other la_activity calls are allowed (glibc reports LA_ACT_CONSISTENT when
  * it reopens an object first loaded as a dependency).
  */
@@ -118,12 +136,13 @@ export function compareAudit(want: ExpectedAudit, got: readonly AuditEvent[]): s
     if (!fresh && !at(activity('add', ns)).some((i) => i < first)) return `[AUD4] no la_activity(add)@ns${ns} before the first la_objopen there; observed ${showAll(got)}`;
     if (!at(activity('consistent', ns)).some((i) => i > last)) return `[AUD4] no la_activity(consistent)@ns${ns} after the last la_objopen there; observed ${showAll(got)}`;
   }
-  for (const { ns, emptied } of want.removed) {
+  for (const { ns, emptied, deleteFirst } of want.removed) {
     const mine = at((e) => e.event === 'objclose' && e.ns === ns);
+    const first = mine[0] as number;
     const last = mine[mine.length - 1] as number;
-    const del = at(activity('delete', ns)).find((i) => i > last);
-    if (del === undefined) return `[AUD5] no la_activity(delete)@ns${ns} after the last la_objclose there; observed ${showAll(got)}`;
-    const consistent = at(activity('consistent', ns)).some((i) => i > del);
+    const del = deleteFirst ? at(activity('delete', ns)).find((i) => i < first) : at(activity('delete', ns)).find((i) => i > last);
+    if (del === undefined) return `[AUD5] no la_activity(delete)@ns${ns} ${deleteFirst ? 'before the first' : 'after the last'} la_objclose there; observed ${showAll(got)}`;
+    const consistent = at(activity('consistent', ns)).some((i) => i > Math.max(del, last));
     if (!emptied && !consistent) return `[AUD5] no la_activity(consistent)@ns${ns} after its la_activity(delete); observed ${showAll(got)}`;
     if (emptied && consistent) return `[AUD5] la_activity(consistent)@ns${ns} after it was emptied (no head names it); observed ${showAll(got)}`;
   }

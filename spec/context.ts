@@ -1,17 +1,24 @@
 import type { SystemObject } from '../model/dso.ts';
+import type { Release } from '../model/release.ts';
 import type { World } from '../model/state.ts';
 import type { Profile } from './profile.ts';
 
 /**
  * Everything a spec operation reads besides the state: the profile, the
- * objects, and the set that records which rules the call exercised (each
- * rule's site adds its ID: see `exercise`). A call gets its own set
- * (spec/step.ts), so no two calls share one.
+ * release judged, the objects, and the sets that record which rules the
+ * call exercised (each rule's site adds its ID: see `exercise`) and which
+ * known loader bugs its expectation follows (spec/releases.ts). A call gets
+ * its own sets (spec/step.ts), so no two calls share one.
  */
 export interface SpecContext {
   readonly profile: Profile;
+  /** The glibc release judged (spec/releases.ts); absent or null: the newest behaviour. */
+  readonly release?: Release | null;
+  /** Expect the fixed behaviour where the release has a modelled known bug (`--strict`). */
+  readonly strict?: boolean;
   readonly world: World;
   readonly exercised?: Set<string>;
+  readonly bugs?: Set<string>;
 }
 
 /** Record that the current call exercised rule `id` (CONFORMANCE.md). Never changes behaviour. */

@@ -2,6 +2,7 @@ import type { Call } from '../model/call.ts';
 import type { SystemObject } from '../model/dso.ts';
 import type { DsoGraph } from '../model/graph.ts';
 import type { NamespaceView } from '../model/observation.ts';
+import { parseRelease } from '../model/release.ts';
 import type { LoaderState } from '../model/state.ts';
 import type { SpecContext } from './context.ts';
 import { initialState, referenceSystem } from './initial.ts';
@@ -15,15 +16,30 @@ export interface SpecRun {
   readonly final: LoaderState;
 }
 
+/** What a loader says of itself at start-up (its hello), as the spec is instantiated with it. */
 export interface SystemDescription {
   readonly system: readonly SystemObject[];
   readonly initial: readonly NamespaceView[];
+  /** The glibc release it is, as `gnu_get_libc_version()` says (model/release.ts); absent: the newest behaviour. */
+  readonly release?: string;
+}
+
+export interface JudgeOptions {
+  /** Expect the fixed behaviour where the release has a modelled known bug (spec/releases.ts). */
+  readonly strict?: boolean;
+}
+
+/** The context a sequence on `sys` is judged in: profile, release, strictness, objects. */
+export function specContext(profile: Profile, graph: DsoGraph, sys: SystemDescription, opts: JudgeOptions = {}): SpecContext {
+  const release = sys.release === undefined ? null : parseRelease(sys.release);
+  return { profile, release, strict: opts.strict ?? false, world: { graph, system: sys.system } };
 }
 
 /** Run a whole sequence through the spec. `sys` defaults to the reference system of the profile. */
-export function runSpec(profile: Profile, graph: DsoGraph, calls: readonly Call[], sys?: SystemDescription): SpecRun {
-  const { system, initial: views } = sys ?? referenceSystem(profile === 'rtld-shared');
-  const ctx: SpecContext = { profile, world: { graph, system } };
+export function runSpec(profile: Profile, graph: DsoGraph, calls: readonly Call[], sys?: SystemDescription, opts: JudgeOptions = {}): SpecRun {
+  const described = sys ?? referenceSystem(profile === 'rtld-shared');
+  const { system, initial: views } = described;
+  const ctx = specContext(profile, graph, described, opts);
   const initial = initialState(system, views);
   const steps: Step[] = [];
   let state = initial;

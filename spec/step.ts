@@ -44,6 +44,8 @@ export interface Step {
   readonly expected: ExpectedObservation;
   /** Rule IDs this step exercised, as recorded by the code that implements each (sorted). */
   readonly rules: readonly string[];
+  /** Known loader bugs of the release that this step's expectation follows (spec/releases.ts; sorted). */
+  readonly bugs: readonly string[];
 }
 
 /**
@@ -53,10 +55,12 @@ export interface Step {
  */
 export function step(ctx: SpecContext, state: LoaderState, call: Call, index: number, ops: Ops = SPEC_OPS): Step {
   const exercised = new Set<string>();
-  const outcome = execute(ops, { ...ctx, exercised }, state, call, index);
-  const audited = underAudit(state) ? { audited: ops.audit({ ...ctx, exercised }, call, state, outcome) } : {};
+  const bugs = new Set<string>();
+  const callCtx = { ...ctx, exercised, bugs };
+  const outcome = execute(ops, callCtx, state, call, index);
+  const audited = underAudit(state) ? { audited: ops.audit(callCtx, call, state, outcome) } : {};
   const expected: ExpectedObservation = { result: outcome.result, events: outcome.events, order: outcome.order, namespaces: namespaceViews(outcome.state), ...audited };
-  return { index, call, before: state, after: outcome.state, expected, rules: [...exercised].sort() };
+  return { index, call, before: state, after: outcome.state, expected, rules: [...exercised].sort(), bugs: [...bugs].sort() };
 }
 
 function execute(ops: Ops, ctx: SpecContext, state: LoaderState, call: Call, index: number): Outcome {

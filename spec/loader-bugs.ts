@@ -1,0 +1,298 @@
+/**
+ * Loader bugs dlmspec found (CONFORMANCE.md, "Loader bugs found"): what each
+ * is, which loaders have it (profile and releases, model/release.ts), how
+ * upstream fixed it, and the corpus files that keep it. Data only: the
+ * triggers that leave a bug's calls out of random runs are
+ * generators/known-bugs.ts; a bug the spec models instead (its old behaviour
+ * shows in nearly every sequence of a mode) is a range of its rule, marked
+ * with the bug's ID (spec/releases.ts).
+ *
+ * A bug of a range of releases is a behaviour a later release fixed as a
+ * bug: `fixed` names the release, the commit and the Bugzilla number, and
+ * the backports to release branches, which a distribution's build of an
+ * older release may carry (the releases of a range are the release tags as
+ * published, ../shared/loaders/).
+ */
+import { formatRange, inRange, type Release, type ReleaseRange } from '../model/release.ts';
+import type { Profile } from './profile.ts';
+
+export interface UpstreamFix {
+  /** The first release that has the fix. */
+  readonly release: string;
+  readonly commit: string;
+  /** sourceware Bugzilla number. */
+  readonly bug: number;
+  /** The commit's subject line. */
+  readonly title: string;
+  /** The same fix on release branches (`release/2.36/master`): such a branch's later builds do not have the bug. */
+  readonly backports?: readonly { readonly branch: string; readonly commit: string }[];
+}
+
+export interface LoaderBug {
+  readonly id: string;
+  /** What a reader looks up: one line. */
+  readonly title: string;
+  /** What a run shows at the trigger. */
+  readonly shows: 'crash' | 'divergence';
+  /** `audit`: only under an audit module (`--audit`). */
+  readonly mode: 'plain' | 'audit';
+  /** The loaders that have it: stock glibc, the RTLD_SHARED series build, or both ... */
+  readonly profiles: readonly Profile[];
+  /** ... at these releases (`{}`: every release, the series' build included when its profile is listed). */
+  readonly releases: ReleaseRange;
+  /** null: not fixed upstream (as of the newest loader here, master 2.42.9000), or a bug of the series under review. */
+  readonly fixed: UpstreamFix | null;
+  /** `trigger`: left out of random runs by generators/known-bugs.ts; `modelled`: the spec follows it on those releases (spec/releases.ts). */
+  readonly handling: 'trigger' | 'modelled';
+  /** Corpus files (corpus/) that keep it: each still diverges on a loader that has the bug (replayed strict) and conforms on one that does not. */
+  readonly corpus: readonly string[];
+  readonly summary: string;
+}
+
+export const LOADER_BUGS: readonly LoaderBug[] = [
+  {
+    id: 'GLIBC-NS-DLOPEN-MODE',
+    title: 'dlopen from code in a secondary namespace with a mode bit dlopen refuses crashes',
+    shows: 'crash',
+    mode: 'plain',
+    profiles: ['glibc', 'rtld-shared'],
+    releases: { until: '2.37' },
+    fixed: { release: '2.37', commit: 'ee1ada1bdb8074de6e1bdc956ab19aef7b6a7872', bug: 25486, title: 'elf: Rework exception handling in the dynamic loader [BZ #25486]' },
+    handling: 'trigger',
+    corpus: ['glibc-ns-dlopen-refused-mode-crash.json'],
+    summary:
+      'dlopen with a mode bit it refuses, called from code in a secondary namespace, crashes (SIGSEGV): the libc copy of that namespace signals "invalid mode parameter" through its own _dl_signal_error, whose catch hook is unset, so fatal_error runs instead of dlerror.',
+  },
+  {
+    id: 'GLIBC-NS-DLOPEN-GLOBAL',
+    title: 'dlopen with RTLD_GLOBAL from code in a secondary namespace crashes',
+    shows: 'crash',
+    mode: 'plain',
+    profiles: ['glibc', 'rtld-shared'],
+    releases: {},
+    fixed: null,
+    handling: 'trigger',
+    corpus: ['glibc-ns-dlopen-global-crash.json'],
+    summary:
+      'dlopen with RTLD_GLOBAL, called from code in a secondary namespace, crashes (SIGSEGV in add_to_global_resize, elf/dl-open.c): that namespace has no global scope list. dlmopen refuses the same request with "invalid mode"; dlopen has no such check.',
+  },
+  {
+    id: 'SHARED-UNIQUE-RT-ADD',
+    title: 'a UNIQUE object opened into N leaves N in RT_ADD: the next open there aborts',
+    shows: 'crash',
+    mode: 'plain',
+    profiles: ['rtld-shared'],
+    releases: {},
+    fixed: null,
+    handling: 'trigger',
+    corpus: ['shared-unique-rt-add.json'],
+    summary:
+      'after a direct open of a UNIQUE object into namespace N > 0 while namespace 0 does not hold it yet, the next dlopen/dlmopen into N that maps no new real object (a reopen of the proxy, an RTLD_NOLOAD miss, an error) crashes (abort, exit 127): "Assertion `_dl_debug_update (args.nsid)->r_state == RT_CONSISTENT\' failed" (elf/dl-open.c _dl_open). _dl_map_object_from_fd marks N RT_ADD before it redirects the UNIQUE object to namespace 0, and only namespace 0 is made RT_CONSISTENT again.',
+  },
+  {
+    id: 'SHARED-ISOLATE-RTLD-RELOC',
+    title: 'RTLD_ISOLATE with a private libc relocates ld.so again and crashes',
+    shows: 'crash',
+    mode: 'plain',
+    profiles: ['rtld-shared'],
+    releases: {},
+    fixed: null,
+    handling: 'trigger',
+    corpus: ['shared-isolate-rtld-reloc.json'],
+    summary:
+      'dlmopen with RTLD_ISOLATE that gives namespace N a private libc copy (and so a stand-in for ld.so, NS4) crashes (SIGSEGV in _dl_relocate_object) when the stand-in sits between objects still to relocate (liba -> {libb, libc}, libb -> libd -> libe): the series changed the relocation loop of dl_open_worker_begin (elf/dl-open.c) from `l->l_real->l_relocated` to `if (l->l_proxy) l = l->l_real; if (l->l_relocated)`, and the ld.so stand-in is no l_proxy, so ld.so itself is relocated again.',
+  },
+  {
+    id: 'SHARED-UNIQUE-DEP-UNINITIALISED',
+    title: 'a UNIQUE dependency namespace 0 lacks is proxied uninitialised',
+    shows: 'divergence',
+    mode: 'plain',
+    profiles: ['rtld-shared'],
+    releases: {},
+    fixed: null,
+    handling: 'trigger',
+    corpus: ['shared-unique-dep-uninitialised.json'],
+    summary:
+      'a UNIQUE DT_NEEDED dependency of an object loaded into namespace N > 0, not yet in namespace 0, diverges (S8): it is mapped into namespace 0 but its own DT_NEEDED are never loaded and its constructor never runs. openaux (elf/dl-deps.c) wraps the object _dl_map_object just mapped in namespace 0 in a proxy at once, and _dl_map_object_deps, the relocation loop and _dl_init then see only the proxy (which has no dependencies and no initialiser), never the new master.',
+  },
+  {
+    id: 'SHARED-PROXY-NODELETE-LOST',
+    title: 'RTLD_NODELETE on a proxy is lost',
+    shows: 'divergence',
+    mode: 'plain',
+    profiles: ['rtld-shared'],
+    releases: {},
+    fixed: null,
+    handling: 'trigger',
+    corpus: ['shared-proxy-nodelete-lost.json'],
+    summary:
+      'dlclose of a proxy opened with RTLD_NODELETE diverges (MODE4, CLOSE2): the proxy is removed when its count reaches zero. _dl_new_proxy (elf/dl-object.c) records RTLD_NODELETE as `l_flags_1 |= DF_1_NODELETE`, a flag read only while a dynamic section is parsed; since glibc 2.31 _dl_close and _dl_close_worker (elf/dl-close.c) test l_nodelete_active, which nothing sets for a proxy (a reopen of an existing proxy returns before any NODELETE handling).',
+  },
+  {
+    id: 'SHARED-MASTER-PIN-LOST',
+    title: 'a master is unloaded under its proxies',
+    shows: 'divergence',
+    mode: 'plain',
+    profiles: ['rtld-shared'],
+    releases: {},
+    fixed: null,
+    handling: 'trigger',
+    corpus: ['shared-master-pin-lost.json'],
+    summary:
+      'a master in namespace 0 is unloaded under its proxies (S5), and the process diverges: dlclose of the master, or of an object in namespace 0 that holds it, unloads it (destructor, gone from namespace 0) while the proxy stays in N, pointing at freed memory. _dl_new_proxy (elf/dl-object.c) pins the master with `old->l_flags_1 |= DF_1_NODELETE`, which _dl_close and _dl_close_worker (elf/dl-close.c) never read (they test l_nodelete_active); and dl_open_worker_begin (elf/dl-open.c) counts the proxy\'s open on the master too (`++new->l_direct_opencount` before _dl_new_proxy), a count no close of the proxy gives back, so the master goes one close after its own opens are closed. A start-up master (libc.so.6) is not even flagged (`if (old->l_type == lt_loaded)`): closing it once more than it was opened, proxy creations counted, fails with `shared object not open`, where S5 has dlclose of a master succeed.',
+  },
+  {
+    id: 'SHARED-PROXY-DLSYM-DEP-MASTER',
+    title: 'dlsym through a proxy of a dependency-only master crashes',
+    shows: 'crash',
+    mode: 'plain',
+    profiles: ['rtld-shared'],
+    releases: {},
+    fixed: null,
+    handling: 'trigger',
+    corpus: ['shared-proxy-dlsym-dep-master.json', 'shared-proxy-dlsym-dep-master-caller.json'],
+    summary:
+      'dlsym through a proxy whose master has no search list of its own crashes (SIGSEGV in do_lookup_x): a master namespace 0 loaded at start-up (libc.so.6) or only as a dependency, proxied into N as a DT_NEEDED of a real object there, or reopened there through that proxy (S3). _dl_sym (elf/dl-sym.c) looks the name up in the master\'s l_local_scope, that is its l_searchlist, which _dl_map_object_deps builds only for the object a dlopen maps; openaux (elf/dl-deps.c) proxies the master without one, and do_lookup_x reads the NULL list. A direct RTLD_SHARED open of the object builds one, and dlsym on that proxy works (S7); so does a list the close worker gave the master (CLOSE5).',
+  },
+  {
+    id: 'SHARED-PROXY-SONAME-MISS',
+    title: 'a DT_NEEDED by soname misses a proxy and loads a second copy',
+    shows: 'divergence',
+    mode: 'plain',
+    profiles: ['rtld-shared'],
+    releases: {},
+    fixed: null,
+    handling: 'trigger',
+    corpus: ['shared-proxy-soname-miss.json'],
+    summary:
+      'a DT_NEEDED name that namespace N holds as a proxy (opened by path) diverges (LOAD2, S3): N gets a second, real copy beside the proxy, with its constructor. _dl_find_dso (elf/dl-load.c) matches a proxy by l_name and l_libname only; its soname fallback reads l_info[DT_SONAME], which _dl_new_proxy (elf/dl-object.c) leaves empty, so a dependency named by soname misses the proxy.',
+  },
+  {
+    id: 'SHARED-AUDIT-PROXY-COOKIE',
+    title: 'la_objclose and la_activity get a cookie of 0 for proxies',
+    shows: 'divergence',
+    mode: 'audit',
+    profiles: ['rtld-shared'],
+    releases: {},
+    fixed: null,
+    handling: 'trigger',
+    corpus: ['shared-audit-proxy-cookie.json'],
+    summary:
+      'under LD_AUDIT, the audit report diverges (AUD3, AUD4) wherever a proxy goes: an auditor cannot tell which object or namespace a proxy stands for: la_objclose for a removed proxy, and la_activity for a namespace whose head is a proxy, pass a cookie of 0 (AUD3, AUD4), where rtld-audit(7) says the cookie starts out as the object\'s link map. _dl_new_proxy (elf/dl-object.c) reserves the proxy\'s audit state (calloc of sizeof (struct link_map) + audit_space) but, unlike _dl_new_object, never sets `l_audit[cnt].cookie = (uintptr_t) new`; it makes no la_objopen either (AUD2 has none for a proxy), while _dl_close_worker (elf/dl-close.c) reports every map it removes, proxies included.',
+  },
+  {
+    id: 'SHARED-AUDIT-UNIQUE-ADD',
+    title: 'no LA_ACT_ADD for namespace 0 when a UNIQUE object is redirected there',
+    shows: 'divergence',
+    mode: 'audit',
+    profiles: ['rtld-shared'],
+    releases: {},
+    fixed: null,
+    handling: 'trigger',
+    corpus: ['shared-audit-unique-add.json'],
+    summary:
+      'under LD_AUDIT, the audit report diverges (AUD4) when a direct open into namespace N > 0 of a UNIQUE object namespace 0 lacks (without RTLD_SHARED) reports la_objopen(obj, 0) with no LA_ACT_ADD for namespace 0 before it (AUD4). _dl_map_object_from_fd (elf/dl-load.c) makes the "going to add new objects" checkpoint for N (skipped there, N being empty) before has_gnu_unique redirects the object to namespace 0: the same misplaced checkpoint as SHARED-UNIQUE-RT-ADD.',
+  },
+  {
+    id: 'GLIBC-CLOSE-FORCE-FIRST',
+    title: 'dlclose unloads an object a kept object on a dependency cycle still needs (DFS sort without force_first)',
+    shows: 'divergence',
+    mode: 'plain',
+    profiles: ['glibc', 'rtld-shared'],
+    releases: { from: '2.35', until: '2.37' },
+    fixed: {
+      release: '2.37',
+      commit: '1df71d32fe5f5905ffd5d100e5e9ca8ad6210891',
+      bug: 28937,
+      title: 'elf: Implement force_first handling in _dl_sort_maps_dfs (bug 28937)',
+      backports: [
+        { branch: 'release/2.35/master', commit: 'd883d02008b0bd214bdca982f4be82a8d6856934' },
+        { branch: 'release/2.36/master', commit: 'da5f134f6d59701a3a6119309ae91c93c3fa5b51' },
+      ],
+    },
+    handling: 'trigger',
+    corpus: ['glibc-close-force-first.json', 'glibc-close-force-first-caller.json'],
+    summary:
+      'dlclose unloads (destructor, gone from the list) an object that a kept object still needs, when that kept object was opened by dlopen while on a DT_NEEDED cycle; a call made from code in the unloaded object then crashes (SIGSEGV). 2.35 made the DFS sorter of elf/dl-sort-maps.c the default (commit 15a0c5730d1d, bug 17645), and _dl_sort_maps_dfs ignored its `skip` argument: _dl_map_object_deps (elf/dl-deps.c) sorts the new l_initfini of the object dlopen opened, and on a cycle the object lands after the dependency it reaches back through. _dl_close_worker (elf/dl-close.c) marks a kept object\'s dependencies from l_initfini[1] on ("We are always the zeroth entry"), so l_initfini[0], that dependency, is never marked used and is unloaded.',
+  },
+  {
+    id: 'GLIBC-AUDIT-EMPTY-NS',
+    title: 'under LD_AUDIT, any open into an empty namespace crashes (la_activity with no head)',
+    shows: 'crash',
+    mode: 'audit',
+    profiles: ['glibc'],
+    // 2.34 as released; 2.35 development snapshots (2.34.9000) had the fix from
+    // 2021-11-11 on, and the RTLD_SHARED series build guards it itself ("Do
+    // not try to call auditing functions if the namespace is currently empty").
+    releases: { from: '2.34', until: '2.34.9000' },
+    fixed: {
+      release: '2.35',
+      commit: 'ed3ce71f5c64c5f07cbde0ef03554ea8950d8f2c',
+      bug: 28062,
+      title: 'elf: Move la_activity (LA_ACT_ADD) after _dl_add_to_namespace_list() (BZ #28062)',
+      backports: [{ branch: 'release/2.34/master', commit: 'e25fe992132c460fecc1ab9fade185d5dd3f91ff' }],
+    },
+    handling: 'trigger',
+    corpus: ['glibc-audit-empty-ns.json'],
+    summary:
+      'under LD_AUDIT, dlmopen(LM_ID_NEWLM, ...) crashes (SIGSEGV) before it returns: _dl_map_object_from_fd (elf/dl-load.c) signals LA_ACT_ADD for the target namespace before the new object is added to it, reading `head->l_auditing` of an empty namespace (head NULL). Every sequence that makes a new namespace crashes at that call, so on 2.34 an auditor and dlmopen cannot be used together.',
+  },
+  {
+    id: 'GLIBC-AUDIT-RTLD-STANDIN-SILENT',
+    title: 'under LD_AUDIT, no la_objopen for the ld.so stand-in a new namespace gets',
+    shows: 'divergence',
+    mode: 'audit',
+    profiles: ['glibc', 'rtld-shared'],
+    releases: { until: '2.41' },
+    fixed: {
+      release: '2.41',
+      commit: '8f36b1469677afe37168f9af1b77402d7a70c673',
+      bug: 31985,
+      title: 'elf: Signal la_objopen for the proxy link map in dlmopen (bug 31985)',
+    },
+    handling: 'modelled',
+    corpus: ['glibc-audit-rtld-standin-silent.json'],
+    summary:
+      'under LD_AUDIT, a namespace that gets the ld.so stand-in (NS4, with a libc copy of its own) reports no la_objopen for it, though la_objclose reports it when the namespace is unloaded: _dl_map_object_from_fd (elf/dl-load.c) returns the stand-in it adds to the namespace list before the auditing checkpoints. Modelled (AUD2): nearly every audited sequence loads a libc copy into a new namespace.',
+  },
+  {
+    id: 'GLIBC-AUDIT-DELETE-AFTER-CLOSE',
+    title: 'under LD_AUDIT, dlclose reports LA_ACT_DELETE after la_objclose, not before',
+    shows: 'divergence',
+    mode: 'audit',
+    profiles: ['glibc', 'rtld-shared'],
+    releases: { until: '2.41' },
+    fixed: {
+      release: '2.41',
+      commit: '495b96e064da605630a23092d1e484ade4bdc093',
+      bug: 32066,
+      title: 'elf: Reorder audit events in dlcose to match _dl_fini (bug 32066)',
+    },
+    handling: 'modelled',
+    corpus: ['glibc-audit-delete-after-close.json'],
+    summary:
+      'under LD_AUDIT, a dlclose that unloads objects calls la_objclose for each before la_activity(LA_ACT_DELETE), where process exit (_dl_fini) and rtld-audit(7) have LA_ACT_DELETE first: _dl_close_worker (elf/dl-close.c) signalled LA_ACT_DELETE only after its loop over the objects it unloads. Modelled (AUD5): every audited dlclose that unloads shows it.',
+  },
+];
+
+export const loaderBug = (id: string): LoaderBug | undefined => LOADER_BUGS.find((b) => b.id === id);
+
+/** Whether a loader of `profile` at `release` (null: the newest behaviour) has the bug. */
+export function affects(bug: LoaderBug, profile: Profile, release: Release | null): boolean {
+  return bug.profiles.includes(profile) && inRange(release, bug.releases);
+}
+
+/** `glibc 2.35 to 2.36`, `RTLD_SHARED series v12`, `glibc (every release) and the RTLD_SHARED series v12`. */
+export function loadersOf(bug: LoaderBug): string {
+  const stock = bug.profiles.includes('glibc') ? `glibc ${formatRange(bug.releases)}` : null;
+  const series = bug.profiles.includes('rtld-shared') && inRange({ major: 2, minor: 34, patch: 9000 }, bug.releases) ? 'the RTLD_SHARED series v12 (2.34.9000)' : null;
+  return [stock, series].filter((x) => x !== null).join(' and ');
+}
+
+/** `fixed in 2.37 by 1df71d32fe5f (bug 28937)`, or why there is no fix. */
+export function fixText(bug: LoaderBug): string {
+  if (bug.fixed === null) return bug.profiles.includes('glibc') ? 'not fixed upstream (master 2.42.9000 has it)' : 'a bug of the series under review';
+  const f = bug.fixed;
+  const backports = (f.backports ?? []).map((b) => `${b.branch} ${b.commit.slice(0, 12)}`);
+  return `fixed in ${f.release} by ${f.commit.slice(0, 12)} (bug ${f.bug})${backports.length > 0 ? `; backported: ${backports.join(', ')}` : ''}`;
+}

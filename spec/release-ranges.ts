@@ -1,0 +1,9 @@
+/**
+ * Every behaviour of the spec that differs between glibc releases
+ * (spec/releases.ts), each stated at its rule's site: the list the catalogue
+ * test (CONFORMANCE.md) and the compatibility matrix read.
+ */
+import { DELETE_ORDER, STANDIN_OBJOPEN } from './audit.ts';
+import type { Ranged } from './releases.ts';
+
+export const RELEASE_RANGES: readonly Ranged<unknown>[] = [STANDIN_OBJOPEN, DELETE_ORDER];
