@@ -27,13 +27,23 @@ export interface NativeOptions {
 }
 
 /**
- * Without it, stock glibc 2.36 has static TLS for 11 secondary libc copies:
- * the 12th fails with `cannot allocate memory in static TLS block`. 16 makes
- * room for all 15 secondary namespaces.
+ * Freed memory poisoned, the way glibc's own test suite can run
+ * (`MALLOC_PERTURB_`, the tunable `glibc.malloc.perturb`): free fills a
+ * block with this byte (0xa5) and malloc hands out blocks filled with its
+ * complement. A loader that follows a pointer in a link map it has freed
+ * then reads 0xa5a5... and crashes on every run, instead of only when the freed memory
+ * happens to have been reused (a crash seen in 2 of 3 runs and 0 of 15
+ * replays without it). The driver, `replay` and the C reproducer all run so.
  */
-export const DEFAULT_TUNABLES = 'glibc.rtld.nns=16';
+export const MALLOC_PERTURB = 'glibc.malloc.perturb=165';
+/**
+ * Without nns=16, stock glibc 2.36 has static TLS for 11 secondary libc
+ * copies: the 12th fails with `cannot allocate memory in static TLS block`.
+ * 16 makes room for all 15 secondary namespaces.
+ */
+export const DEFAULT_TUNABLES = `glibc.rtld.nns=16:${MALLOC_PERTURB}`;
 /** An audit module's namespace counts against the 16 (`Failed loading 1 audit modules, 0 are supported` with 16). */
-export const AUDIT_TUNABLES = 'glibc.rtld.nns=15';
+export const AUDIT_TUNABLES = `glibc.rtld.nns=15:${MALLOC_PERTURB}`;
 
 /** The driver's environment: ours without LD_* variables (they change what the loader does), plus the options. */
 export function driverEnv(options: NativeOptions): NodeJS.ProcessEnv {

@@ -14,10 +14,10 @@ import { checkOutDir, removeStaleTemps } from '../harness/files.ts';
 import { catchInterrupts, SIGNAL_EXIT } from './run-control.ts';
 import { EXIT, EXIT_HELP, println, type Command, type Io } from './command.ts';
 import { describeEnvironmentError } from './errors.ts';
-import { formatGraph } from '../harness/format.ts';
+import { formatGraph, releaseText } from '../harness/format.ts';
 import { formatRuleTable } from './format.ts';
 import { IMPL_HELP, IMPL_OPTIONS, implChoice, jobsFor, openImpl, profileFor } from './impl.ts';
-import { flag, freshSeed, int, JOBS_HELP, JOBS_OPTION, parse, profile as profileOption, seed as seedOption, str } from './options.ts';
+import { flag, freshSeed, glibcVersion, int, JOBS_HELP, JOBS_OPTION, parse, RELEASE_HELP, RELEASE_OPTION, profile as profileOption, seed as seedOption, str } from './options.ts';
 import { DEFAULT_OUT, indent, printValidation } from './validate.ts';
 import { RULE_HELP, RULE_OPTION, steerCounts, steerLine, steerRules, unexercisedLine } from './steer-option.ts';
 import { JSON_HELP, JSON_OPTION, validationSummary, writeSummary } from './summary.ts';
@@ -47,8 +47,10 @@ ${JOBS_HELP}
   --profile P            judge the implementation under P instead of the one it calls for
   --max-findings N       stop after N distinct findings (default ${DEFAULT_CHECK_FINDINGS})
   --out DIR              directory for counterexample and results files (default ${DEFAULT_OUT}/)
-  --strict               also generate calls that trigger known loader bugs (generators/known-bugs.ts,
-                         CONFORMANCE.md); by default they are left out so the search goes on
+  --strict               also generate calls that trigger known loader bugs of the loader's release
+                         (CONFORMANCE.md, Loader bugs found), and expect the fix where the spec
+                         models one; by default they are left out so the search goes on
+${RELEASE_HELP}
 ${RULE_HELP} (the implementation's
                          sequences; the spec's invariants are checked unsteered)
   --quiet                no progress output
@@ -78,6 +80,7 @@ export const checkCommand: Command = {
         out: { type: 'string' },
         quiet: { type: 'boolean' },
         strict: { type: 'boolean' },
+        ...RELEASE_OPTION,
         ...RULE_OPTION,
         ...JSON_OPTION,
       },
@@ -89,6 +92,7 @@ export const checkCommand: Command = {
     }
     const choice = implChoice(p);
     const jobCount = jobsFor(choice, p);
+    const release = glibcVersion(p);
     const runs = int(p, 'runs', { min: 1, max: 10_000_000 }) ?? DEFAULT_CHECK_RUNS;
     const specRuns = int(p, 'spec-runs', { min: 1, max: 10_000_000 }) ?? DEFAULT_SPEC_RUNS;
     const seed = seedOption(p) ?? freshSeed();
@@ -149,6 +153,7 @@ export const checkCommand: Command = {
         maxFindings,
         steer,
         avoidKnownBugs: !flag(p, 'strict'),
+        ...(release !== undefined ? { release } : {}),
         signal: interrupts.signal,
         record: { outDir, impl: choice.impl, implOptions: choice.options, baseSeed: seed, progress, label: choice.impl },
       });
@@ -167,7 +172,7 @@ export const checkCommand: Command = {
     // 3. The table and the verdict.
     const columns: { title: string; counts: RuleCounts }[] = [
       ...specs.map((s) => ({ title: `spec ${s.profile}`, counts: s.rules })),
-      { title: `${choice.impl} (${v.profile})`, counts: v.rules },
+      { title: `${choice.impl} (${v.profile}${releaseText(v.release)})`, counts: v.rules },
     ];
     println(text.out);
     println(text.out, 'Rules: steps that exercised each rule (INV-*: steps checked after); FAIL n: failures attributed to it');
@@ -177,7 +182,7 @@ export const checkCommand: Command = {
     const ok = specOk && implStatus === EXIT.ok;
     const parts = [
       specOk ? 'the spec keeps its invariants under both profiles' : 'the spec breaks an invariant',
-      implStatus === EXIT.ok ? `${choice.impl} conforms to ${v.profile}` : `${choice.impl} diverges from ${v.profile}`,
+      implStatus === EXIT.ok ? `${choice.impl} conforms to ${v.profile}${releaseText(v.release)}` : `${choice.impl} diverges from ${v.profile}${releaseText(v.release)}`,
     ];
     if (stopped === null) println(text.out, `verdict: ${ok ? 'CONFORMS' : 'DOES NOT CONFORM'}: ${parts.join('; ')}`);
     if (json) {

@@ -162,7 +162,4 @@ export function openImpl(choice: ImplChoice, jobs = 1): Implementation {
   }
 }
 
-/** The profile a loader's own objects call for: rtld-shared when its libc is UNIQUE (built with the series), else glibc. */
-export function profileFor(system: readonly { name: string; unique: boolean }[]): Profile {
-  return system.some((s) => /^libc\.so/.test(s.name) && s.unique) ? 'rtld-shared' : 'glibc';
-}
+export { profileFor } from '../spec/profile.ts';

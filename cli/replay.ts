@@ -5,13 +5,13 @@
 import { SPEC_VERSION } from '../harness/counterexample.ts';
 import { readCounterexample } from '../harness/counterexample-file.ts';
 import { judge, type Finding } from '../harness/judge.ts';
-import { runSpec } from '../spec/run.ts';
-import { EnvironmentError } from '../harness/files.ts';
+import { replayCounterexample } from '../harness/replay.ts';
+import { releaseText } from '../harness/format.ts';
 import { EXIT, EXIT_HELP, println, type Command } from './command.ts';
 import { describeEnvironmentError } from './errors.ts';
 import { formatFinding, formatMarkedSequence } from '../harness/format.ts';
 import { IMPL_HELP, IMPL_OPTIONS, implChoice, openImpl } from './impl.ts';
-import { flag, parse } from './options.ts';
+import { flag, glibcVersion, parse, RELEASE_HELP, RELEASE_OPTION } from './options.ts';
 import { indent } from './validate.ts';
 import { JSON_HELP, JSON_OPTION, textStream, writeSummary } from './summary.ts';
 
@@ -25,8 +25,14 @@ environment it records are never used. The implementation is the one given
 here (default: native, this machine's loader, with no options); to replay on
 what the file was found on, name it again with --impl, --rtld, --env...
 
+The spec judges by the glibc release the file recorded (the loader it was
+found on, or its --glibc-version) and as strictly as it was found.
+
 Options:
 ${IMPL_HELP}
+${RELEASE_HELP}
+  --strict               judge strictly: expect the fix where the release has a known loader
+                         bug the spec models (CONFORMANCE.md, Loader bugs found)
 ${JSON_HELP}
   -h, --help             this help
 
@@ -38,7 +44,7 @@ export const replayCommand: Command = {
   summary: 'run a saved counterexample again; exit 0 if it now conforms',
   help,
   async run(args, io) {
-    const p = parse('replay', args, { ...IMPL_OPTIONS, ...JSON_OPTION }, { min: 1, max: 1, what: 'the counterexample FILE' });
+    const p = parse('replay', args, { ...IMPL_OPTIONS, ...RELEASE_OPTION, strict: { type: 'boolean' }, ...JSON_OPTION }, { min: 1, max: 1, what: 'the counterexample FILE' });
     if (flag(p, 'help')) {
       io.out.write(help);
       return EXIT.ok;
@@ -56,28 +62,19 @@ export const replayCommand: Command = {
       println(io.err, `dlmspec: note: ${file} was found on ${JSON.stringify(c.impl)}${c.implOptions ? ' with options' : ''}; replaying on ${choice.impl} as the command line says (a file never chooses what runs)`);
     }
     const impl = openImpl(choice);
-    println(out, `replaying ${file} on ${choice.impl} under ${c.profile} (${c.calls.length} calls)`);
+    const release = glibcVersion(p);
+    const strict = flag(p, 'strict') ? true : undefined;
+    println(out, `replaying ${file} on ${choice.impl} under ${c.profile}${releaseText(release ?? c.system.release)}${strict ?? c.strict ? ', strict' : ''} (${c.calls.length} calls)`);
     let finding: Finding | null;
     try {
-      let info;
-      try {
-        info = await impl.hello();
-      } catch (e) {
-        if ((e as Error).name === 'BuildError') throw e;
-        throw new EnvironmentError(`cannot replay on ${choice.impl}: its handshake failed: ${(e as Error).message.split('\n')[0]}`);
-      }
-      if (JSON.stringify(info.initial) !== JSON.stringify(c.system.initial)) {
+      const r = await replayCounterexample(impl, c, { ...(release !== undefined ? { release } : {}), ...(strict !== undefined ? { strict } : {}) });
+      if (JSON.stringify(r.info.initial) !== JSON.stringify(c.system.initial)) {
         println(io.err, `dlmspec: warning: ${choice.impl}'s start-up objects differ from the file's; judging with the file's`);
       }
-      const steps = runSpec(c.profile, c.graph, c.calls, c.system).steps;
-      let outcome;
-      try {
-        outcome = await impl.run(c.graph, c.calls);
-      } catch (e) {
-        if ((e as Error).name === 'BuildError') throw e;
-        outcome = { status: 'protocol-error' as const, observations: [], detail: `implementation failed: ${(e as Error).message}` };
+      if (release === undefined && r.info.release !== undefined && c.system.release !== undefined && r.info.release !== c.system.release) {
+        println(io.err, `dlmspec: note: ${choice.impl} is glibc ${r.info.release}; judging by the file's ${c.system.release} (--glibc-version ${r.info.release} judges by its own)`);
       }
-      finding = judge(steps, outcome);
+      finding = r.finding;
     } catch (e) {
       throw describeEnvironmentError(e);
     } finally {

@@ -8,9 +8,9 @@ import { validate, type Validation } from '../harness/validate.ts';
 import { checkOutDir, removeStaleTemps } from '../harness/files.ts';
 import { catchInterrupts, SIGNAL_EXIT } from './run-control.ts';
 import { EXIT, EXIT_HELP, println, type Command, type Io } from './command.ts';
-import { formatFinding, formatGraph, formatMarkedSequence } from '../harness/format.ts';
+import { formatFinding, formatGraph, formatMarkedSequence, releaseText } from '../harness/format.ts';
 import { IMPL_HELP, IMPL_OPTIONS, implChoice, jobsFor, openImpl, profileFor } from './impl.ts';
-import { flag, freshSeed, int, JOBS_HELP, JOBS_OPTION, parse, profile as profileOption, seed as seedOption, str } from './options.ts';
+import { flag, freshSeed, glibcVersion, int, JOBS_HELP, JOBS_OPTION, parse, RELEASE_HELP, RELEASE_OPTION, profile as profileOption, seed as seedOption, str } from './options.ts';
 import { describeEnvironmentError } from './errors.ts';
 import { RULE_HELP, RULE_OPTION, steerCounts, steerLine, steerRules, unexercisedLine } from './steer-option.ts';
 import { JSON_HELP, JSON_OPTION, validationSummary, writeSummary } from './summary.ts';
@@ -24,8 +24,9 @@ Validate one implementation against the dlmspec specification: random DSO
 graphs and dlopen/dlmopen/dlclose/dlsym/dlinfo sequences, every observation
 judged by the spec. A divergence is saved at once, shrunk by fast-check, and
 saved again; with --max-findings N the search goes on until N distinct
-findings (kind, aspect, operation and the failing step's rules), each in its
-own file; repeats are counted, not saved again. A results file for
+findings (the rule that failed and what diverged: kind, aspect, operation,
+and the difference with the test DSOs' names left out), each in its own
+file; repeats are counted, not saved again. A results file for
 \`dlmspec report\` is written next to them. The same seed and options give
 the same sequences and findings.
 
@@ -42,8 +43,10 @@ ${JOBS_HELP}
                          first fill the namespaces with up to 16 dlmopen calls)
   --max-findings N       stop after N distinct findings (default 1)
   --out DIR              directory for counterexample and results files (default ${DEFAULT_OUT}/)
-  --strict               also generate calls that trigger known loader bugs (generators/known-bugs.ts,
-                         CONFORMANCE.md); by default they are left out so the search goes on
+  --strict               also generate calls that trigger known loader bugs of the loader's release
+                         (CONFORMANCE.md, Loader bugs found), and expect the fix where the spec
+                         models one; by default they are left out so the search goes on
+${RELEASE_HELP}
 ${RULE_HELP}
   --quiet                no progress output
 ${JSON_HELP}
@@ -73,6 +76,7 @@ export const validateCommand: Command = {
         out: { type: 'string' },
         quiet: { type: 'boolean' },
         strict: { type: 'boolean' },
+        ...RELEASE_OPTION,
         ...RULE_OPTION,
         ...JSON_OPTION,
       },
@@ -84,6 +88,7 @@ export const validateCommand: Command = {
     }
     const choice = implChoice(p);
     const jobCount = jobsFor(choice, p);
+    const release = glibcVersion(p);
     const wanted = profileOption(p) ?? (choice.kind.kind === 'spec' ? choice.kind.profile : null);
     const runs = int(p, 'runs', { min: 1, max: 10_000_000 }) ?? DEFAULT_RUNS;
     const maxCalls = int(p, 'max-calls', { min: 1, max: 1000 });
@@ -116,6 +121,7 @@ export const validateCommand: Command = {
         maxFindings,
         steer,
         avoidKnownBugs: !flag(p, 'strict'),
+        ...(release !== undefined ? { release } : {}),
         signal: interrupts.signal,
         record: { outDir, impl: choice.impl, implOptions: choice.options, baseSeed: seed, progress, label: choice.impl },
       });
@@ -147,11 +153,13 @@ export function printValidation(io: Io, r: Validation, baseSeed: number): number
   const results = r.results!;
   const shard = results.shard !== null && results.shard.count > 1 ? `, shard ${formatShard(results.shard)} (seed ${results.seed})` : '';
   const where = displayPath;
-  const who = `${results.impl} under ${results.profile}`;
+  const who = `${results.impl} under ${results.profile}${releaseText(results.release)}`;
   const stopped = r.interrupted ? `INTERRUPTED after ${results.completed} of ${results.runs} sequences; ` : '';
   if (r.counterexample === null) {
     println(io.out, `${r.interrupted ? 'INTERRUPTED' : 'PASS'} ${who}: ${results.completed} sequences conform (${r.interrupted ? `of ${results.runs}, ` : ''}seed ${baseSeed}${shard}, ${(results.elapsedMs / 1000).toFixed(1)} s)`);
     if (results.knownBugsAvoided && !results.impl.startsWith('spec:')) println(io.out, 'note: calls that trigger known loader bugs were left out; --strict includes them');
+    const modelled = Object.keys(results.modelledBugs);
+    if (modelled.length > 0) println(io.out, `note: known loader bugs of ${results.release ?? 'this release'} the spec follows here (--strict expects them fixed): ${modelled.join(', ')}`);
     println(io.out, `results: ${where(r.resultsPath!)}`);
     return EXIT.ok;
   }

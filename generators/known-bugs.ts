@@ -45,14 +45,17 @@ const TRIGGERS: Readonly<Record<string, { readonly triggers: Trigger }>> = {
     },
   },
   'GLIBC-CLOSE-FORCE-FIRST': {
-    // Broader than the bug: every dlclose in a namespace that holds an
-    // object opened by dlopen (its l_initfini sorted then) on a DT_NEEDED
-    // cycle, whether or not the close keeps it and whether or not its
-    // l_initfini[0] is another object that nothing else marks used.
-    triggers: (_ctx, state, call) => {
-      if (call.op !== 'dlclose') return false;
-      const e = handleEntry(state, call.handle);
-      return e !== undefined && entriesOf(state, e.ns).some((m) => m.kind === 'real' && !m.startup && m.searchList === 'breadth-first' && m.deps.some((d) => reachable(state, d).has(m.id)));
+    // The close worker runs on a dlclose that ends an entry's count, and on a
+    // failed open's rollback in its namespace. Broader than the bug: every
+    // dlclose and every failing open in a namespace that holds an object
+    // opened by dlopen (its l_initfini sorted then) on a DT_NEEDED cycle,
+    // whether or not its l_initfini[0] is another object nothing else marks used.
+    triggers: (ctx, state, call, past) => {
+      const ns = call.op === 'dlclose' ? handleEntry(state, call.handle)?.ns : isOpen(call) ? targetOf(state, call) : undefined;
+      if (ns === undefined || !holdsSortedCycle(state, ns)) return false;
+      if (call.op === 'dlclose') return true;
+      const r = step(ctx, state, call, past.length).expected.result;
+      return r.kind === 'null' && r.error !== null;
     },
   },
   'GLIBC-AUDIT-EMPTY-NS': {
@@ -174,6 +177,11 @@ function neededClosure(ctx: SpecContext, file: string, through: (name: string) =
     for (const dep of objectInfo(ctx, name)?.needed ?? []) if (!seen.has(dep)) seen.add(dep), queue.push(dep);
   }
   return seen;
+}
+
+/** GLIBC-CLOSE-FORCE-FIRST: namespace `ns` holds an entry a dlopen gave its own (sorted) l_initfini that is on a DT_NEEDED cycle. */
+function holdsSortedCycle(state: LoaderState, ns: number): boolean {
+  return entriesOf(state, ns).some((m) => m.kind === 'real' && !m.startup && m.searchList === 'breadth-first' && m.deps.some((d) => reachable(state, d).has(m.id)));
 }
 
 /** The namespace an open loads into: targetOf, and for LM_ID_NEWLM the one it would take. */

@@ -73,3 +73,8 @@ export function formatFinding(f: Finding): string {
   }
   return lines.join('\n');
 }
+
+/** ` glibc 2.42` after a profile name, or nothing when no release is judged (the newest behaviour). */
+export function releaseText(release: string | undefined | null): string {
+  return release === undefined || release === null ? '' : ` ${release}`;
+}

@@ -56,6 +56,10 @@ export interface ResultsFile {
   /** How the implementation described itself. */
   readonly implementation: string;
   readonly profile: Profile;
+  /** The glibc release judged (the loader's, or --glibc-version); null: the newest behaviour. */
+  readonly release: string | null;
+  /** Known loader bugs the spec modelled at that release (spec/releases.ts): steps whose expectation followed each. */
+  readonly modelledBugs: Readonly<Record<string, number>>;
   /** The seed this run searched with (derived from baseSeed for a shard). */
   readonly seed: number;
   readonly baseSeed: number;
@@ -126,6 +130,8 @@ export interface RunOutcomeSummary {
   readonly stem: string;
   readonly implementation: string;
   readonly profile: Profile;
+  readonly release: string | null;
+  readonly modelledBugs: Readonly<Record<string, number>>;
   readonly seed: number;
   readonly runs: number;
   readonly executions: number;
@@ -158,6 +164,8 @@ export function resultsFile(o: RunOptions, r: RunOutcomeSummary): ResultsFile {
     impl: o.impl,
     implementation: r.implementation,
     profile: r.profile,
+    release: r.release,
+    modelledBugs: r.modelledBugs,
     seed: r.seed,
     baseSeed: o.seed,
     shard: o.shard,

@@ -108,6 +108,10 @@ export interface DistinctFinding {
 export interface Validation {
   readonly implementation: string;
   readonly profile: Profile;
+  /** The glibc release judged; null: the newest behaviour. */
+  readonly release: string | null;
+  /** Known loader bugs the spec modelled at that release: steps whose expectation followed each. */
+  readonly modelledBugs: Readonly<Record<string, number>>;
   readonly seed: number;
   /** Sequences generated (shrinking not counted). */
   readonly runs: number;
@@ -134,7 +138,7 @@ const YIELD_EVERY_MS = 20;
 /** fast-check's own interrupt: it stops generating and shrinking, and keeps the failure found so far. */
 const interrupt = () => new fc.PreconditionFailure(true);
 
-type Failure = { scenario: Scenario; finding: Finding; rules: readonly string[] };
+export type Failure = { scenario: Scenario; finding: Finding; rules: readonly string[] };
 
 /**
  * Validate an implementation against the spec. One hello; a hello that fails
@@ -169,6 +173,7 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
   const fileOf = (index: number) => (rec === undefined ? null : join(rec.outDir, counterexampleName(stem, index)));
 
   const rules: RuleCounts = {};
+  const modelled: RuleCounts = {};
   const findings: DistinctFinding[] = [];
   /** Keys of failures (unshrunk and shrunk) -> the finding they are. */
   const known = new Map<string, number>();
@@ -220,12 +225,15 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
       if (!shrinking) {
         generated++;
         const through = Math.min(outcome.observations.length, scenario.calls.length - 1);
-        for (const s of spec.steps.slice(0, through + 1)) bump(rules, s.rules, 'exercised');
+        for (const s of spec.steps.slice(0, through + 1)) {
+          bump(rules, s.rules, 'exercised');
+          bump(modelled, s.bugs, 'exercised');
+        }
       }
       let fails = false;
       if (finding !== null) {
         const stepRules = [...(spec.steps[finding.step]?.rules ?? [])];
-        const key = findingKey(finding, stepRules);
+        const key = findingKey(finding);
         const seen = known.get(key);
         if (seen !== undefined) {
           if (!shrinking) occurrences[seen]!++;
@@ -272,7 +280,7 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
       ? { counterexample: counterexample(failed.scenario, failed.finding, null), rules: failed.rules, reran: false }
       : await settle(impl, profile, system, !avoidKnownBugs, failed, details.counterexamplePath, counterexample);
     executions += settled.reran ? 1 : 0;
-    const key = findingKey(settled.counterexample.finding, settled.rules);
+    const key = findingKey(settled.counterexample.finding);
     const same = known.get(key);
     const index = findings.length + 1;
     if (same !== undefined) {
@@ -301,6 +309,8 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
   const base = {
     implementation,
     profile,
+    release: release ?? null,
+    modelledBugs: Object.fromEntries(Object.entries(modelled).map(([id, c]) => [id, c.exercised])),
     seed,
     runs: generated,
     executions,
@@ -323,7 +333,7 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
  * calls, is that of the calls the file holds. When the shortened run does
  * not fail the same way, the full sequence is kept.
  */
-async function settle(
+export async function settle(
   impl: Implementation,
   profile: Profile,
   system: SystemDescription,

@@ -114,7 +114,7 @@ function callCode(call: Call, i: number, file: (name: string) => string): string
 }
 
 function mainC(c: CounterexampleFile): string {
-  const steps = runSpec(c.profile, c.graph, c.calls, c.system).steps;
+  const steps = runSpec(c.profile, c.graph, c.calls, c.system, { strict: c.strict === true }).steps;
   const system = new Set(c.system.system.map((s) => s.name));
   const inGraph = new Set(c.graph.dsos.map((d) => d.name));
   // As the native driver does: test DSOs (and missing files) by path in the DSO directory, the loader's own objects by name.
@@ -201,7 +201,8 @@ function makefile(c: CounterexampleFile): string {
     );
   }
   lines.push(
-    '# As the native driver runs: LD_* variables cleared, room for 16 namespaces of libc copies.',
+    '# As the native driver runs: LD_* variables cleared, room for 16 namespaces of libc copies,',
+    '# freed memory poisoned (glibc.malloc.perturb) so that a use after free crashes every time.',
     'run: all',
     '\tenv $(foreach v,$(filter LD_%,$(.VARIABLES)),-u $(v)) $(if $(RTLD_LIBRARY_PATH),$(if $(RTLD),,LD_LIBRARY_PATH=$(RTLD_LIBRARY_PATH))) $(RUN_ENV) \\',
     '\t  $(if $(RTLD),$(RTLD) $(if $(RTLD_LIBRARY_PATH),--library-path $(RTLD_LIBRARY_PATH))) ./main "$(CURDIR)/lib"',

@@ -98,7 +98,7 @@ export function auditEvents(ctx: SpecContext, call: Call, before: LoaderState, o
     opens: reported.map(objopen),
     closes: removed.map(objclose),
     added: addedNs.map((ns) => ({ ns, fresh: entriesOf(before, ns).length === 0 })),
-    removed: removedNs.map((ns) => ({ ns, emptied: entriesOf(after, ns).length === 0, deleteFirst })),
+    removed: removedNs.map((ns) => ({ ns, emptied: entriesOf(after, ns).length === 0, ...(deleteFirst ? { deleteFirst } : {}) })),
   };
 }
 

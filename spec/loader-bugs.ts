@@ -51,6 +51,50 @@ export interface LoaderBug {
 
 export const LOADER_BUGS: readonly LoaderBug[] = [
   {
+    id: 'GLIBC-AUDIT-EMPTY-NS',
+    title: 'under LD_AUDIT, any open into an empty namespace crashes (la_activity with no head)',
+    shows: 'crash',
+    mode: 'audit',
+    profiles: ['glibc'],
+    // 2.34 as released; 2.35 development snapshots (2.34.9000) had the fix from
+    // 2021-11-11 on, and the RTLD_SHARED series build guards it itself ("Do
+    // not try to call auditing functions if the namespace is currently empty").
+    releases: { from: '2.34', until: '2.34.9000' },
+    fixed: {
+      release: '2.35',
+      commit: 'ed3ce71f5c64c5f07cbde0ef03554ea8950d8f2c',
+      bug: 28062,
+      title: 'elf: Move la_activity (LA_ACT_ADD) after _dl_add_to_namespace_list() (BZ #28062)',
+      backports: [{ branch: 'release/2.34/master', commit: 'e25fe992132c460fecc1ab9fade185d5dd3f91ff' }],
+    },
+    handling: 'trigger',
+    corpus: ['glibc-audit-empty-ns.json'],
+    summary:
+      'under LD_AUDIT, dlmopen(LM_ID_NEWLM, ...) crashes (SIGSEGV) before it returns: _dl_map_object_from_fd (elf/dl-load.c) signals LA_ACT_ADD for the target namespace before the new object is added to it, reading `head->l_auditing` of an empty namespace (head NULL). Every sequence that makes a new namespace crashes at that call, so on 2.34 an auditor and dlmopen cannot be used together.',
+  },
+  {
+    id: 'GLIBC-CLOSE-FORCE-FIRST',
+    title: 'dlclose unloads an object a kept object on a dependency cycle still needs (DFS sort without force_first)',
+    shows: 'divergence',
+    mode: 'plain',
+    profiles: ['glibc', 'rtld-shared'],
+    releases: { from: '2.35', until: '2.37' },
+    fixed: {
+      release: '2.37',
+      commit: '1df71d32fe5f5905ffd5d100e5e9ca8ad6210891',
+      bug: 28937,
+      title: 'elf: Implement force_first handling in _dl_sort_maps_dfs (bug 28937)',
+      backports: [
+        { branch: 'release/2.35/master', commit: 'd883d02008b0bd214bdca982f4be82a8d6856934' },
+        { branch: 'release/2.36/master', commit: 'da5f134f6d59701a3a6119309ae91c93c3fa5b51' },
+      ],
+    },
+    handling: 'trigger',
+    corpus: ['glibc-close-force-first.json', 'glibc-close-force-first-rollback.json', 'glibc-close-force-first-caller.json'],
+    summary:
+      'dlclose unloads (destructor, gone from the list) an object that a kept object still needs, when that kept object was opened by dlopen while on a DT_NEEDED cycle; a call made from code in the unloaded object then crashes (SIGSEGV). 2.35 made the DFS sorter of elf/dl-sort-maps.c the default (commit 15a0c5730d1d, bug 17645), and _dl_sort_maps_dfs ignored its `skip` argument: _dl_map_object_deps (elf/dl-deps.c) sorts the new l_initfini of the object dlopen opened, and on a cycle the object lands after the dependency it reaches back through. _dl_close_worker (elf/dl-close.c) marks a kept object\'s dependencies from l_initfini[1] on ("We are always the zeroth entry"), so l_initfini[0], that dependency, is never marked used and is unloaded.',
+  },
+  {
     id: 'GLIBC-NS-DLOPEN-MODE',
     title: 'dlopen from code in a secondary namespace with a mode bit dlopen refuses crashes',
     shows: 'crash',
@@ -59,9 +103,45 @@ export const LOADER_BUGS: readonly LoaderBug[] = [
     releases: { until: '2.37' },
     fixed: { release: '2.37', commit: 'ee1ada1bdb8074de6e1bdc956ab19aef7b6a7872', bug: 25486, title: 'elf: Rework exception handling in the dynamic loader [BZ #25486]' },
     handling: 'trigger',
-    corpus: ['glibc-ns-dlopen-refused-mode-crash.json'],
+    corpus: ['glibc-ns-dlopen-refused-mode-crash.json', 'glibc-ns-dlopen-refused-mode-crash-series.json'],
     summary:
-      'dlopen with a mode bit it refuses, called from code in a secondary namespace, crashes (SIGSEGV): the libc copy of that namespace signals "invalid mode parameter" through its own _dl_signal_error, whose catch hook is unset, so fatal_error runs instead of dlerror.',
+      'dlopen with a mode bit it refuses, called from code in a secondary namespace, crashes (SIGSEGV): the libc copy of that namespace signals "invalid mode parameter" through its own _dl_signal_error, whose catch hook is unset, so fatal_error runs instead of dlerror. Fixed in 2.37 by the rework that moved the exception handling back into ld.so (ee1ada1bdb80, bug 25486): a build of that commit conforms, a build of its parent crashes (../shared/loaders/build-release.sh).',
+  },
+  {
+    id: 'GLIBC-AUDIT-RTLD-STANDIN-SILENT',
+    title: 'under LD_AUDIT, no la_objopen for the ld.so stand-in a new namespace gets',
+    shows: 'divergence',
+    mode: 'audit',
+    profiles: ['glibc', 'rtld-shared'],
+    releases: { until: '2.41' },
+    fixed: {
+      release: '2.41',
+      commit: '8f36b1469677afe37168f9af1b77402d7a70c673',
+      bug: 31985,
+      title: 'elf: Signal la_objopen for the proxy link map in dlmopen (bug 31985)',
+    },
+    handling: 'modelled',
+    corpus: ['glibc-audit-rtld-standin-silent.json'],
+    summary:
+      'under LD_AUDIT, a namespace that gets the ld.so stand-in (NS4, with a libc copy of its own) reports no la_objopen for it, though la_objclose reports it when the namespace is unloaded: _dl_map_object_from_fd (elf/dl-load.c) returns the stand-in it adds to the namespace list before the auditing checkpoints. Modelled (AUD2): nearly every audited sequence loads a libc copy into a new namespace.',
+  },
+  {
+    id: 'GLIBC-AUDIT-DELETE-AFTER-CLOSE',
+    title: 'under LD_AUDIT, dlclose reports LA_ACT_DELETE after la_objclose, not before',
+    shows: 'divergence',
+    mode: 'audit',
+    profiles: ['glibc', 'rtld-shared'],
+    releases: { until: '2.41' },
+    fixed: {
+      release: '2.41',
+      commit: '495b96e064da605630a23092d1e484ade4bdc093',
+      bug: 32066,
+      title: 'elf: Reorder audit events in dlcose to match _dl_fini (bug 32066)',
+    },
+    handling: 'modelled',
+    corpus: ['glibc-audit-delete-after-close.json'],
+    summary:
+      'under LD_AUDIT, a dlclose that unloads objects calls la_objclose for each before la_activity(LA_ACT_DELETE), where process exit (_dl_fini) and rtld-audit(7) have LA_ACT_DELETE first: _dl_close_worker (elf/dl-close.c) signalled LA_ACT_DELETE only after its loop over the objects it unloads. Modelled (AUD5): every audited dlclose that unloads shows it.',
   },
   {
     id: 'GLIBC-NS-DLOPEN-GLOBAL',
@@ -72,7 +152,7 @@ export const LOADER_BUGS: readonly LoaderBug[] = [
     releases: {},
     fixed: null,
     handling: 'trigger',
-    corpus: ['glibc-ns-dlopen-global-crash.json'],
+    corpus: ['glibc-ns-dlopen-global-crash.json', 'glibc-ns-dlopen-global-crash-series.json'],
     summary:
       'dlopen with RTLD_GLOBAL, called from code in a secondary namespace, crashes (SIGSEGV in add_to_global_resize, elf/dl-open.c): that namespace has no global scope list. dlmopen refuses the same request with "invalid mode"; dlopen has no such check.',
   },
@@ -192,86 +272,6 @@ export const LOADER_BUGS: readonly LoaderBug[] = [
     corpus: ['shared-audit-unique-add.json'],
     summary:
       'under LD_AUDIT, the audit report diverges (AUD4) when a direct open into namespace N > 0 of a UNIQUE object namespace 0 lacks (without RTLD_SHARED) reports la_objopen(obj, 0) with no LA_ACT_ADD for namespace 0 before it (AUD4). _dl_map_object_from_fd (elf/dl-load.c) makes the "going to add new objects" checkpoint for N (skipped there, N being empty) before has_gnu_unique redirects the object to namespace 0: the same misplaced checkpoint as SHARED-UNIQUE-RT-ADD.',
-  },
-  {
-    id: 'GLIBC-CLOSE-FORCE-FIRST',
-    title: 'dlclose unloads an object a kept object on a dependency cycle still needs (DFS sort without force_first)',
-    shows: 'divergence',
-    mode: 'plain',
-    profiles: ['glibc', 'rtld-shared'],
-    releases: { from: '2.35', until: '2.37' },
-    fixed: {
-      release: '2.37',
-      commit: '1df71d32fe5f5905ffd5d100e5e9ca8ad6210891',
-      bug: 28937,
-      title: 'elf: Implement force_first handling in _dl_sort_maps_dfs (bug 28937)',
-      backports: [
-        { branch: 'release/2.35/master', commit: 'd883d02008b0bd214bdca982f4be82a8d6856934' },
-        { branch: 'release/2.36/master', commit: 'da5f134f6d59701a3a6119309ae91c93c3fa5b51' },
-      ],
-    },
-    handling: 'trigger',
-    corpus: ['glibc-close-force-first.json', 'glibc-close-force-first-caller.json'],
-    summary:
-      'dlclose unloads (destructor, gone from the list) an object that a kept object still needs, when that kept object was opened by dlopen while on a DT_NEEDED cycle; a call made from code in the unloaded object then crashes (SIGSEGV). 2.35 made the DFS sorter of elf/dl-sort-maps.c the default (commit 15a0c5730d1d, bug 17645), and _dl_sort_maps_dfs ignored its `skip` argument: _dl_map_object_deps (elf/dl-deps.c) sorts the new l_initfini of the object dlopen opened, and on a cycle the object lands after the dependency it reaches back through. _dl_close_worker (elf/dl-close.c) marks a kept object\'s dependencies from l_initfini[1] on ("We are always the zeroth entry"), so l_initfini[0], that dependency, is never marked used and is unloaded.',
-  },
-  {
-    id: 'GLIBC-AUDIT-EMPTY-NS',
-    title: 'under LD_AUDIT, any open into an empty namespace crashes (la_activity with no head)',
-    shows: 'crash',
-    mode: 'audit',
-    profiles: ['glibc'],
-    // 2.34 as released; 2.35 development snapshots (2.34.9000) had the fix from
-    // 2021-11-11 on, and the RTLD_SHARED series build guards it itself ("Do
-    // not try to call auditing functions if the namespace is currently empty").
-    releases: { from: '2.34', until: '2.34.9000' },
-    fixed: {
-      release: '2.35',
-      commit: 'ed3ce71f5c64c5f07cbde0ef03554ea8950d8f2c',
-      bug: 28062,
-      title: 'elf: Move la_activity (LA_ACT_ADD) after _dl_add_to_namespace_list() (BZ #28062)',
-      backports: [{ branch: 'release/2.34/master', commit: 'e25fe992132c460fecc1ab9fade185d5dd3f91ff' }],
-    },
-    handling: 'trigger',
-    corpus: ['glibc-audit-empty-ns.json'],
-    summary:
-      'under LD_AUDIT, dlmopen(LM_ID_NEWLM, ...) crashes (SIGSEGV) before it returns: _dl_map_object_from_fd (elf/dl-load.c) signals LA_ACT_ADD for the target namespace before the new object is added to it, reading `head->l_auditing` of an empty namespace (head NULL). Every sequence that makes a new namespace crashes at that call, so on 2.34 an auditor and dlmopen cannot be used together.',
-  },
-  {
-    id: 'GLIBC-AUDIT-RTLD-STANDIN-SILENT',
-    title: 'under LD_AUDIT, no la_objopen for the ld.so stand-in a new namespace gets',
-    shows: 'divergence',
-    mode: 'audit',
-    profiles: ['glibc', 'rtld-shared'],
-    releases: { until: '2.41' },
-    fixed: {
-      release: '2.41',
-      commit: '8f36b1469677afe37168f9af1b77402d7a70c673',
-      bug: 31985,
-      title: 'elf: Signal la_objopen for the proxy link map in dlmopen (bug 31985)',
-    },
-    handling: 'modelled',
-    corpus: ['glibc-audit-rtld-standin-silent.json'],
-    summary:
-      'under LD_AUDIT, a namespace that gets the ld.so stand-in (NS4, with a libc copy of its own) reports no la_objopen for it, though la_objclose reports it when the namespace is unloaded: _dl_map_object_from_fd (elf/dl-load.c) returns the stand-in it adds to the namespace list before the auditing checkpoints. Modelled (AUD2): nearly every audited sequence loads a libc copy into a new namespace.',
-  },
-  {
-    id: 'GLIBC-AUDIT-DELETE-AFTER-CLOSE',
-    title: 'under LD_AUDIT, dlclose reports LA_ACT_DELETE after la_objclose, not before',
-    shows: 'divergence',
-    mode: 'audit',
-    profiles: ['glibc', 'rtld-shared'],
-    releases: { until: '2.41' },
-    fixed: {
-      release: '2.41',
-      commit: '495b96e064da605630a23092d1e484ade4bdc093',
-      bug: 32066,
-      title: 'elf: Reorder audit events in dlcose to match _dl_fini (bug 32066)',
-    },
-    handling: 'modelled',
-    corpus: ['glibc-audit-delete-after-close.json'],
-    summary:
-      'under LD_AUDIT, a dlclose that unloads objects calls la_objclose for each before la_activity(LA_ACT_DELETE), where process exit (_dl_fini) and rtld-audit(7) have LA_ACT_DELETE first: _dl_close_worker (elf/dl-close.c) signalled LA_ACT_DELETE only after its loop over the objects it unloads. Modelled (AUD5): every audited dlclose that unloads shows it.',
   },
 ];
 

@@ -11,3 +11,8 @@ export function parseProfile(text: string): Profile {
   if (text === 'glibc' || text === 'rtld-shared') return text;
   throw new Error(`unknown profile "${text}" (expected glibc or rtld-shared)`);
 }
+
+/** The profile a loader's own objects call for: rtld-shared when its libc is UNIQUE (built with the series), else glibc. */
+export function profileFor(system: readonly { name: string; unique: boolean }[]): Profile {
+  return system.some((s) => /^libc\.so/.test(s.name) && s.unique) ? 'rtld-shared' : 'glibc';
+}

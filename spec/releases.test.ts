@@ -25,7 +25,7 @@ describe('release ranges', () => {
     });
   });
 
-  const demo = ranged('X1', 'a demo', [
+  const demo = ranged('demo', 'a demo', [
     until('2.35', 'old', 'the old way', 'seen', { bug: 'B' }),
     since('2.35', 'new', 'the new way', 'commit abc (bug 1)', '2.40'),
     since('2.40', 'newer', 'the newest way', 'commit def'),
