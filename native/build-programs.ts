@@ -16,7 +16,7 @@ interface ProgramSpec {
 }
 
 const PROGRAMS = {
-  driver: { sources: ['driver.c', 'run.c', 'observe.c', 'json.c'], headers: ['audit.h', 'event.h', 'json.h', 'observe.h', 'run.h'] },
+  driver: { sources: ['driver.c', 'run.c', 'observe.c', 'json.c'], headers: ['audit.h', 'event.h', 'json.h', 'layout.h', 'observe.h', 'run.h'] },
   'bench-loop': { sources: ['bench-loop.c'], headers: [] as string[] },
   'host-reference': { sources: ['host-reference.c'], headers: [] as string[] },
   /** The LD_AUDIT module of `--audit` (a shared object, not a program). */

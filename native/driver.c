@@ -5,7 +5,10 @@
  * section 4; PROTOCOL.md section 6).
  *
  * It is a fork server. The server process loads nothing: each run is done by
- * a child forked from it, so each starts from the loader's start-up state.
+ * a child forked from its zygote (a process forked once at start-up, which
+ * does nothing after that but fork), so each starts from the loader's
+ * start-up state and from the same memory, whatever runs came before it
+ * (layout.h, zygote_main below).
  * The child writes one observation (a PROTOCOL.md line) per call; the server
  * passes them on and reports how the child ended (ok, crash by signal or
  * exit status, timeout), so a loader bug never takes the server down.
@@ -39,6 +42,8 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -47,6 +52,7 @@
 #include "audit.h"
 #include "event.h"
 #include "json.h"
+#include "layout.h"
 #include "observe.h"
 #include "run.h"
 
@@ -130,11 +136,103 @@ static void child_main(int request) {
   _exit(0); /* no run came: the server is closing */
 }
 
-static struct child spawn_child(void) {
-  int errp[2], reqp[2];
-  int outfd = memfd_create("dlmspec-out", MFD_CLOEXEC);
-  if (outfd < 0 || pipe2(errp, O_CLOEXEC) != 0 || pipe2(reqp, O_CLOEXEC) != 0) {
-    perror("dlmspec driver: memfd/pipe");
+/*
+ * The zygote. Forked once, before the first request is read, it forks every
+ * run's child. Nothing it does afterwards allocates or reads variable input
+ * (fixed-size messages on a socket, descriptors passed with them), so every
+ * child begins with the memory the zygote had at start-up, not the server's,
+ * which grows with the requests it read. Together with one address-space
+ * layout (layout.h) and poisoned freed memory (glibc.malloc.perturb), a
+ * sequence runs alike in a long validation, in a replay of it and on any
+ * server of a pool: a crash that depends on what memory holds shows in all
+ * of them or in none.
+ *
+ * Messages: the server sends a fork request carrying the child's three
+ * descriptors (request pipe, stderr pipe, output file); the zygote answers
+ * {FORKED, pid}, and {ENDED, pid, wait status} when that child ends (it is
+ * the child's parent, so it reaps it).
+ */
+enum { Z_FORKED = 1, Z_ENDED = 2 };
+struct zmsg {
+  int kind;
+  pid_t pid;
+  int status;
+};
+static int zygote = -1; /* the server's end of the socket */
+
+static void zygote_child(int fds[3]) {
+  int reqfd = fds[0], errfd = fds[1], outfd = fds[2];
+  /* Nothing of the harness's stays open in the child, and it dies with the zygote (which dies with the server). */
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  /* High descriptors (OUT_FD, DLMSPEC_EVENT_FD, DLMSPEC_AUDIT_FD) need room under the limit. */
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur <= DLMSPEC_AUDIT_FD && rl.rlim_max > DLMSPEC_AUDIT_FD) {
+    rl.rlim_cur = DLMSPEC_AUDIT_FD + 1;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  int devnull = open("/dev/null", O_RDWR);
+  dup2(devnull, 0);
+  dup2(devnull, 1); /* whatever a loaded object prints stays out of the lines */
+  dup2(outfd, OUT_FD);
+  dup2(errfd, 2);
+  close(outfd);
+  close(errfd);
+  child_main(reqfd);
+}
+
+static void zygote_main(int sock) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  /* The harness's pipes are the server's alone: the harness sees their end when the server ends. */
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  dup2(devnull, 0);
+  dup2(devnull, 1);
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, NULL);
+  int sfd = signalfd(-1, &chld, SFD_CLOEXEC);
+  for (;;) {
+    struct pollfd p[2] = {{sock, POLLIN, 0}, {sfd, POLLIN, 0}};
+    if (poll(p, 2, -1) < 0) continue;
+    if (p[1].revents) {
+      struct signalfd_siginfo info;
+      while (read(sfd, &info, sizeof info) < 0 && errno == EINTR) {
+      }
+      int status;
+      pid_t pid;
+      while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        struct zmsg m = {Z_ENDED, pid, status};
+        send(sock, &m, sizeof m, MSG_NOSIGNAL);
+      }
+    }
+    if (p[0].revents) {
+      char byte;
+      char control[CMSG_SPACE(3 * sizeof(int))];
+      struct iovec io = {&byte, 1};
+      struct msghdr mh = {.msg_iov = &io, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+      if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) <= 0) _exit(0); /* the server is gone */
+      struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+      if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(3 * sizeof(int))) continue;
+      int fds[3];
+      memcpy(fds, CMSG_DATA(cm), sizeof fds);
+      pid_t pid = fork();
+      if (pid == 0) {
+        close(sock);
+        close(sfd);
+        sigprocmask(SIG_UNBLOCK, &chld, NULL);
+        zygote_child(fds);
+      }
+      for (int i = 0; i < 3; i++) close(fds[i]);
+      struct zmsg m = {Z_FORKED, pid, 0};
+      send(sock, &m, sizeof m, MSG_NOSIGNAL);
+    }
+  }
+}
+
+static void start_zygote(void) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+    perror("dlmspec driver: socketpair");
     exit(1);
   }
   pid_t parent = getpid();
@@ -144,27 +242,69 @@ static struct child spawn_child(void) {
     exit(1);
   }
   if (pid == 0) {
-    /* Nothing of the harness's stays open in the child, and it dies with the
-       server: a hung child never holds the harness's pipes. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    close(sv[0]);
     if (getppid() != parent) _exit(1);
-    /* High descriptors (OUT_FD, DLMSPEC_EVENT_FD, DLMSPEC_AUDIT_FD) need room under the limit. */
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur <= DLMSPEC_AUDIT_FD && rl.rlim_max > DLMSPEC_AUDIT_FD) {
-      rl.rlim_cur = DLMSPEC_AUDIT_FD + 1;
-      setrlimit(RLIMIT_NOFILE, &rl);
-    }
-    int devnull = open("/dev/null", O_RDWR);
-    dup2(devnull, 0);
-    dup2(devnull, 1); /* whatever a loaded object prints stays out of the lines */
-    dup2(outfd, OUT_FD);
-    dup2(errp[1], 2);
-    close(reqp[1]); /* else it never sees the end of its request pipe */
-    close(errp[0]);
-    child_main(reqp[0]);
+    zygote_main(sv[1]);
   }
+  close(sv[1]);
+  zygote = sv[0];
+}
+
+/* Wait statuses of children that ended before the server asked for them. */
+static struct zmsg ended[8];
+static int nended;
+
+/* The zygote's next answer of `kind` (for `pid`, when not -1); an ENDED for another child is kept for later. */
+static struct zmsg zygote_reply(int kind, pid_t pid) {
+  for (int i = 0; i < nended; i++)
+    if (kind == Z_ENDED && ended[i].pid == pid) {
+      struct zmsg m = ended[i];
+      ended[i] = ended[--nended];
+      return m;
+    }
+  for (;;) {
+    struct zmsg m;
+    ssize_t k = recv(zygote, &m, sizeof m, 0);
+    if (k < 0 && errno == EINTR) continue;
+    if (k != (ssize_t)sizeof m) {
+      fputs("dlmspec driver: the zygote is gone\n", stderr);
+      exit(1);
+    }
+    if (m.kind == kind && (pid < 0 || m.pid == pid)) return m;
+    if (m.kind == Z_ENDED && nended < (int)(sizeof ended / sizeof ended[0])) ended[nended++] = m;
+  }
+}
+
+static struct child spawn_child(void) {
+  int errp[2], reqp[2];
+  int outfd = memfd_create("dlmspec-out", MFD_CLOEXEC);
+  if (outfd < 0 || pipe2(errp, O_CLOEXEC) != 0 || pipe2(reqp, O_CLOEXEC) != 0) {
+    perror("dlmspec driver: memfd/pipe");
+    exit(1);
+  }
+  int fds[3] = {reqp[0], errp[1], outfd};
+  char byte = 'f';
+  char control[CMSG_SPACE(sizeof fds)];
+  memset(control, 0, sizeof control);
+  struct iovec io = {&byte, 1};
+  struct msghdr mh = {.msg_iov = &io, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+  struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof fds);
+  memcpy(CMSG_DATA(cm), fds, sizeof fds);
+  if (sendmsg(zygote, &mh, MSG_NOSIGNAL) != 1) {
+    perror("dlmspec driver: zygote");
+    exit(1);
+  }
+  /* The child has its copies: the server keeps the ends it reads and writes. */
   close(errp[1]);
   close(reqp[0]);
+  pid_t pid = zygote_reply(Z_FORKED, -1).pid;
+  if (pid < 0) {
+    fputs("dlmspec driver: the zygote could not fork\n", stderr);
+    exit(1);
+  }
   return (struct child){pid, reqp[1], errp[0], outfd};
 }
 
@@ -185,9 +325,7 @@ static void serve_run(const struct run *r, const struct buf *request, struct chi
   size_t tail_n = 0;
   int timed_out = await_child(pid, c.err, r->timeout_ms, tail, &tail_n, sizeof tail) != 0;
   if (timed_out) kill(pid, SIGKILL);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  int status = zygote_reply(Z_ENDED, pid).status; /* the zygote reaps its children */
   close(c.err);
 
   /* The child's complete lines; a torn last line (killed mid-write) is dropped. */
@@ -319,6 +457,7 @@ static void free_run(struct run *r, int filled) {
 }
 
 int main(void) {
+  dlmspec_fixed_layout(); /* before anything is read: it may execute this program again */
   const char *broken = observe_init();
   char *line = NULL;
   size_t cap = 0;
@@ -329,6 +468,7 @@ int main(void) {
   char *bad = NULL; /* the first bad line of the open run */
   struct child next = {-1, -1, -1, -1};
   signal(SIGPIPE, SIG_IGN); /* write errors are handled where they happen */
+  start_zygote();
 
   while ((len = getline(&line, &cap, stdin)) > 0) {
     if (filled < 0 && line[0] == 'H') {
@@ -369,7 +509,7 @@ int main(void) {
   }
   if (next.pid >= 0) { /* end of input: the waiting child sees EOF and exits */
     close(next.request);
-    waitpid(next.pid, NULL, 0);
+    zygote_reply(Z_ENDED, next.pid);
   }
   return 0;
 }

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "layout.h"
 #include "observe.h"
 
 /* The RTLD_SHARED series' mode bits, for a <dlfcn.h> that lacks them. */
@@ -195,6 +196,8 @@ REPRO_FN const char *DSO(const char *name) {
 
 /* argv[1]: the directory of the test DSOs (default: lib/ beside the program). */
 REPRO_FN void repro_init(int argc, char **argv, int ncalls) {
+  /* The driver's address-space layout and poisoned freed memory (RUN_ENV): a crash it saw shows here too. */
+  dlmspec_fixed_layout();
   const char *broken = observe_init();
   if (broken) {
     fprintf(stderr, "repro: %s\n", broken);

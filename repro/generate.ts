@@ -184,7 +184,7 @@ function makefile(c: CounterexampleFile): string {
     'all: main $(DSOS)',
     '',
     '# observe.c and json.c are the native driver\'s own: the reproducer sees what it sees.',
-    'main: main.c dlmspec-repro.h audit.h event.h observe.c observe.h json.c json.h',
+    'main: main.c dlmspec-repro.h audit.h event.h layout.h observe.c observe.h json.c json.h',
     '\t$(CC) $(CFLAGS_MAIN) -o $@ main.c observe.c json.c',
     '',
   ];
@@ -245,7 +245,7 @@ export function reproFiles(c: CounterexampleFile): Map<string, string> {
   files.set('Makefile', makefile(c));
   files.set('README.md', readme(c));
   files.set('dlmspec-repro.h', readFileSync(join(REPRO_DIR, 'dlmspec-repro.h'), 'utf8'));
-  for (const f of ['audit.h', 'event.h', 'observe.c', 'observe.h', 'json.c', 'json.h']) files.set(f, readFileSync(join(NATIVE_DIR, f), 'utf8'));
+  for (const f of ['audit.h', 'event.h', 'layout.h', 'observe.c', 'observe.h', 'json.c', 'json.h']) files.set(f, readFileSync(join(NATIVE_DIR, f), 'utf8'));
   files.set('dso-runtime.h', readFileSync(join(NATIVE_DIR, 'dso-runtime.h'), 'utf8'));
   for (const d of c.graph.dsos) files.set(`src/${d.name.replace(/\.so$/, '.c')}`, dsoSource(d));
   files.set('counterexample.json', JSON.stringify(c, null, 2) + '\n');
