@@ -6,11 +6,11 @@ import { renderJunit } from '../report/junit.ts';
 import { loadReport } from '../report/load.ts';
 import { renderMarkdown } from '../report/markdown.ts';
 import { EXIT, EXIT_HELP, println, type Command } from './command.ts';
-import { flag, parse, str } from './options.ts';
+import { flag, list, parse, str } from './options.ts';
 import { DEFAULT_OUT, displayPath } from './validate.ts';
 import { JSON_HELP, JSON_OPTION, textStream, writeSummary } from './summary.ts';
 
-const help = `Usage: dlmspec report [--in DIR] [--out DIR]
+const help = `Usage: dlmspec report [--in DIR...] [--out DIR]
 
 Read the validation results that \`dlmspec validate\` and \`dlmspec check\`
 left in DIR (*.results.json and the counterexamples they name) and write a
@@ -20,8 +20,9 @@ its C sequence and a diagram of the namespaces at the failing step.
 Writes report.md, report.html (self-contained) and junit.xml (for CI).
 
 Options:
-  --in DIR               directory of results (default ${DEFAULT_OUT}/)
-  --out DIR              where to write the report (default: DIR/report)
+  --in DIR               directory of results (default ${DEFAULT_OUT}/); repeatable: the results of
+                         several machines (the shards of one run) make one report
+  --out DIR              where to write the report (default: the first DIR/report)
 ${JSON_HELP} (verdict: diverges when a pair diverges)
   -h, --help             this help
 
@@ -33,16 +34,17 @@ export const reportCommand: Command = {
   summary: 'write Markdown, HTML and JUnit XML conformance reports from validation results',
   help,
   async run(args, io) {
-    const p = parse('report', args, { ...JSON_OPTION, in: { type: 'string' }, out: { type: 'string' } }, { min: 0, max: 0, what: '' });
+    const p = parse('report', args, { ...JSON_OPTION, in: { type: 'string', multiple: true }, out: { type: 'string' } }, { min: 0, max: 0, what: '' });
     if (flag(p, 'help')) {
       io.out.write(help);
       return EXIT.ok;
     }
-    const inDir = str(p, 'in') ?? DEFAULT_OUT;
-    const outDir = str(p, 'out') ?? join(inDir, 'report');
+    const given = list(p, 'in');
+    const inDirs = given.length > 0 ? given : [DEFAULT_OUT];
+    const outDir = str(p, 'out') ?? join(inDirs[0]!, 'report');
     await checkOutDir(outDir);
     // Everything is read and checked before anything is written.
-    const data = await loadReport(inDir);
+    const data = await loadReport(inDirs);
     for (const w of data.warnings) println(io.err, `dlmspec: warning: ${w.replace(/\s*\n\s*/g, ' ')}`);
     const files: [string, string][] = [
       ['report.md', renderMarkdown(data)],

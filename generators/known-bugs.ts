@@ -62,6 +62,16 @@ const TRIGGERS: Readonly<Record<string, { readonly triggers: Trigger }>> = {
     // Broader than the bug: also an open that fails before it maps anything there.
     triggers: (_ctx, state, call) => underAudit(state) && call.op === 'dlmopen' && call.lmid === LM_ID_NEWLM && freeNamespaces(state).length > 0,
   },
+  'GLIBC-CLOSE-LIBC-MAP-STALE': {
+    // Read from the calls before (libc_map is not the spec's state). Broader
+    // than the bug: every open into such a namespace, also one that finds
+    // its object loaded and returns before relocating anything.
+    triggers: (ctx, state, call, past) => {
+      if (!isOpen(call)) return false;
+      const ns = targetOf(state, call);
+      return ns !== undefined && ns > 0 && staleLibcMaps(ctx, past, state).has(ns);
+    },
+  },
   'SHARED-UNIQUE-RT-ADD': {
     // The loader state the bug lives in (a namespace left RT_ADD) is not the
     // spec's: it is replayed from the past calls. Armed by a direct open
@@ -187,6 +197,26 @@ function holdsSortedCycle(state: LoaderState, ns: number): boolean {
 /** The namespace an open loads into: targetOf, and for LM_ID_NEWLM the one it would take. */
 function loadsInto(state: LoaderState, call: Call): number | undefined {
   return call.op === 'dlmopen' && call.lmid === LM_ID_NEWLM ? freeNamespaces(state)[0] : targetOf(state, call);
+}
+
+/**
+ * GLIBC-CLOSE-LIBC-MAP-STALE: namespaces whose libc copy a call unloaded
+ * while the namespace kept other objects. Only LM_ID_NEWLM, which takes an
+ * empty namespace, clears libc_map again.
+ */
+function staleLibcMaps(ctx: SpecContext, past: readonly PastCall[], now: LoaderState): Set<number> {
+  const libc = libcName(ctx.world.system);
+  const hasLibc = (st: LoaderState, ns: number) => entriesOf(st, ns).some((e) => e.kind === 'real' && e.object === libc);
+  const stale = new Set<number>();
+  const states = [...past.map((p) => p.before), now];
+  for (let i = 0; i + 1 < states.length; i++) {
+    const [before, after] = [states[i]!, states[i + 1]!];
+    for (let ns = 1; ns < after.namespaces.length; ns++) {
+      if (entriesOf(after, ns).length === 0) stale.delete(ns);
+      else if (hasLibc(before, ns) && !hasLibc(after, ns)) stale.add(ns);
+    }
+  }
+  return stale;
 }
 
 /** Namespaces left in RT_ADD by the past calls (SHARED-UNIQUE-RT-ADD). */

@@ -18,6 +18,9 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { INVARIANTS } from '../spec/invariants.ts';
+import { formatRange } from '../model/release.ts';
+import { fixText, LOADER_BUGS, loadersOf } from '../spec/loader-bugs.ts';
+import { RELEASE_RANGES } from '../spec/release-ranges.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Never scanned: dependencies, generated output; directories whose name starts with a dot are skipped too. */
@@ -157,5 +160,36 @@ describe('rule catalogue (CONFORMANCE.md)', () => {
   test('every ID cited at an implementing site in spec/ is in the catalogue', () => {
     const unknown = [...sites].filter(([id]) => !ids.has(id)).map(([id, at]) => `${id} at ${at.join(', ')}`);
     expect(unknown, 'spec/ sites citing IDs missing from CONFORMANCE.md').toEqual([]);
+  });
+});
+
+/** The rows of the table under a `## heading` of CONFORMANCE.md, as cells. */
+function tableUnder(heading: string): string[][] {
+  const text = readFileSync(join(ROOT, 'CONFORMANCE.md'), 'utf8');
+  const at = text.indexOf(`\n## ${heading}\n`);
+  if (at < 0) return [];
+  const section = text.slice(at + 1).split('\n## ')[0]!;
+  const lines = section.split('\n');
+  const first = lines.findIndex((l) => l.startsWith('| '));
+  const rows: string[][] = [];
+  for (const l of lines.slice(first + 2)) {
+    if (!l.startsWith('| ')) break;
+    rows.push(l.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim()));
+  }
+  return rows;
+}
+
+describe('releases and loader bugs (CONFORMANCE.md, the spec\'s data)', () => {
+  test('the Releases table is every range of spec/release-ranges.ts, line for line', () => {
+    const want = RELEASE_RANGES.flatMap((r) => r.ranges.map((x) => [formatRange(x.releases), r.rule, x.says, `${x.source}${x.bug !== undefined ? `; known bug ${x.bug}` : ''}`].join(' | ')));
+    expect(tableUnder('Releases').map((c) => c.join(' | '))).toEqual(want);
+  });
+
+  test('every loader bug of spec/loader-bugs.ts has its row, naming the loaders that have it and the fix', () => {
+    const rows = new Map(tableUnder('Loader bugs found').map((c) => [c[0]!, c]));
+    const wrong = LOADER_BUGS.filter((b) => rows.get(b.id)?.[1] !== `${loadersOf(b)}; ${fixText(b)}`).map((b) => `${b.id}: write "${loadersOf(b)}; ${fixText(b)}"`);
+    expect(wrong).toEqual([]);
+    const handling = LOADER_BUGS.filter((b) => !rows.get(b.id)?.[4]?.startsWith(b.handling)).map((b) => `${b.id}: ${b.handling}`);
+    expect(handling).toEqual([]);
   });
 });

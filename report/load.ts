@@ -47,13 +47,16 @@ function shortName(implementation: string, impl: string): string {
 }
 
 /**
- * Reads every results file of `inDir` and the counterexamples they list. A
+ * Reads every results file of the directories and the counterexamples they list. A
  * file that cannot be read or does not check is skipped with a warning (one
  * line each, in `warnings`); the report goes on with the rest.
  */
-export async function loadReport(inDir: string): Promise<ReportData> {
-  const paths = await listResults(inDir);
-  if (paths.length === 0) throw new InputError(`${inDir}: no validation results (*.results.json) to report on; run dlmspec validate --out ${inDir} first`);
+export async function loadReport(inDirs: string | readonly string[]): Promise<ReportData> {
+  // Several directories: results gathered on several machines (shards of one run, or runs of several loaders) make one report.
+  const dirs = typeof inDirs === 'string' ? [inDirs] : inDirs;
+  const paths = (await Promise.all(dirs.map((d) => listResults(d)))).flat();
+  const inDir = dirs.join(', ');
+  if (paths.length === 0) throw new InputError(`${inDir}: no validation results (*.results.json) to report on; run dlmspec validate --out ${dirs[0]} first`);
   const warnings: string[] = [];
   const loaded: { path: string; results: ResultsFile; ces: ReportCounterexample[] }[] = [];
   for (const path of paths) {
@@ -85,7 +88,7 @@ export async function loadReport(inDir: string): Promise<ReportData> {
     // different generation options (--max-calls, --strict) too. Shards and
     // seeds of the same options are one column.
     const o = l.results.options;
-    const key = JSON.stringify([l.results.implementation, l.results.profile, o.implOptions, o.maxCalls, o.strict]);
+    const key = JSON.stringify([l.results.implementation, l.results.profile, l.results.release, o.implOptions, o.maxCalls, o.strict]);
     groups.set(key, [...(groups.get(key) ?? []), l]);
   }
   const columns: ReportColumn[] = [...groups.values()].map((g) => {

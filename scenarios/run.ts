@@ -42,7 +42,8 @@ export const runHolds = (r: ScenarioRun): boolean => r.finding === null && r.row
 /** Run a scenario on an implementation that already said hello; `profile` overrides the scenario's. */
 export async function runScenario(impl: Implementation, info: SystemInfo, scenario: Scenario, profile: Profile = scenario.profile): Promise<ScenarioRun> {
   const calls = scenario.rows.map((r) => r.call);
-  const system = { system: info.system, initial: info.initial };
+  // Judged at the implementation's own release, as `validate` judges it.
+  const system = { system: info.system, initial: info.initial, ...(info.release !== undefined ? { release: info.release } : {}) };
   const steps = runSpec(profile, scenario.graph, calls, system).steps;
   let outcome: RunOutcome;
   try {

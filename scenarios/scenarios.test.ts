@@ -6,7 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { NativeImplementation } from '../adapters/native.ts';
-import { rtldSharedLoader } from '../native/loaders.ts';
+import { rtldSharedLoader, sharedLoaders } from '../native/loaders.ts';
+import { profileFor } from '../spec/profile.ts';
 import { SpecImplementation } from '../adapters/spec.ts';
 import { specCounterexample } from '../cli/fixtures.ts';
 import { REPO, runMain } from '../cli/test-helpers.ts';
@@ -65,6 +66,21 @@ describe('[CLOSE5] the glibc tables (scenarios/glibc/) hold on this machine\'s l
       expect(runHolds(run)).toBe(true);
     }, 120_000);
   });
+});
+
+// Every shared loader (each release, master, the RTLD_SHARED build) runs the tables of its profile, judged at its own release.
+const { loaders: SHARED_LOADERS } = sharedLoaders();
+describe.skipIf(SHARED_LOADERS.length === 0).each(SHARED_LOADERS.map((l) => [l.label, l] as const))('[CLOSE5] the shipped tables of its profile hold on %s', (_label, loader) => {
+  const impl = new NativeImplementation({ rtld: loader.rtld, libraryPath: loader.lib });
+  afterAll(() => impl.close());
+  const tables = [...shipped('glibc'), ...shipped('semantics'), ...shipped('rtld-shared-series')].map((p) => [relative(REPO, p), parseScenario(readFileSync(p, 'utf8'))] as const);
+  test.for(tables)('%s', async ([, scenario], ctx) => {
+    const info = await impl.hello();
+    if (profileFor(info.system) !== scenario.profile) return ctx.skip(`a ${scenario.profile} table; ${loader.label} is a ${profileFor(info.system)} loader`);
+    const run = await runScenario(impl, info, scenario);
+    expect(brokenRows(run)).toEqual([]);
+    expect(runHolds(run)).toBe(true);
+  }, 120_000);
 });
 
 const shared = rtldSharedLoader();

@@ -49,7 +49,7 @@ const objclose = (e: Entry): AuditEvent => ({ event: 'objclose', object: e.objec
 
 /** AUD2, by release: whether the ld.so stand-in a new namespace gets (NS4) is reported with la_objopen. */
 export const STANDIN_OBJOPEN = ranged('AUD2', 'la_objopen for the ld.so stand-in of a new namespace', [
-  until('2.41', false, 'not reported: _dl_map_object_from_fd (elf/dl-load.c) returns the stand-in before the auditing checkpoints', 'seen on 2.34 to 2.39 and the RTLD_SHARED build', { bug: 'GLIBC-AUDIT-RTLD-STANDIN-SILENT' }),
+  until('2.41', false, 'not reported: _dl_map_object_from_fd (elf/dl-load.c) returns the stand-in before the auditing checkpoints', 'seen on 2.35 to 2.39 (2.34 makes no namespace under LD_AUDIT: GLIBC-AUDIT-EMPTY-NS)', { bug: 'GLIBC-AUDIT-RTLD-STANDIN-SILENT' }),
   since('2.41', true, 'la_objopen(ld.so, N) in list order, like any new object', 'commit 8f36b1469677, bug 31985; seen on 2.41, 2.42, master'),
 ]);
 

@@ -157,6 +157,19 @@ export const LOADER_BUGS: readonly LoaderBug[] = [
       'dlopen with RTLD_GLOBAL, called from code in a secondary namespace, crashes (SIGSEGV in add_to_global_resize, elf/dl-open.c): that namespace has no global scope list. dlmopen refuses the same request with "invalid mode"; dlopen has no such check.',
   },
   {
+    id: 'GLIBC-CLOSE-LIBC-MAP-STALE',
+    title: 'an open into a namespace whose libc copy a dlclose unloaded, the namespace kept, crashes (a stale libc_map)',
+    shows: 'crash',
+    mode: 'plain',
+    profiles: ['glibc'],
+    releases: { from: '2.39' },
+    fixed: null,
+    handling: 'trigger',
+    corpus: ['glibc-close-libc-map-stale.json'],
+    summary:
+      'dlmopen(N, ...) (or a dlopen from code in N) crashes (SIGSEGV in dl_open_worker_begin) once a dlclose has unloaded N\'s libc copy while N keeps other objects (ones linked -nostdlib, or nodelete): `liba -> {libb (nodelete), libd (libc)}`, `libb -> libe`; dlmopen(LM_ID_NEWLM, "liba.so"), dlclose(h0), dlmopen(1, "libd.so"). _dl_map_object_from_fd (elf/dl-load.c) records the copy as GL(dl_ns)[N].libc_map, which only _dl_open clears (for LM_ID_NEWLM, or after a failed open that loaded it); _dl_close_worker (elf/dl-close.c) frees the link map and leaves the pointer. Since 2.39 dl_open_worker_begin (elf/dl-open.c) relocates libc_map before anything else (commit 78ca44da0160, "elf: Relocate libc.so early during startup and dlmopen", bug 31083), so the next open into N follows it into freed memory (poisoned by glibc.malloc.perturb: every run crashes). Before 2.39 the same stale pointer only made libc_already_loaded true, so a libc copy loaded into N again got no __libc_early_init (no crash seen: the test DSOs do not use it). Not fixed on master (2.42.9000); found by dlmspec matrix --seed 3 --runs 6000 on 2.42 and master, replayed on every release (crashes on 2.39, 2.41, 2.42, master; conforms up to 2.38).',
+  },
+  {
     id: 'SHARED-UNIQUE-RT-ADD',
     title: 'a UNIQUE object opened into N leaves N in RT_ADD: the next open there aborts',
     shows: 'crash',
@@ -284,7 +297,7 @@ export function affects(bug: LoaderBug, profile: Profile, release: Release | nul
 
 /** `glibc 2.35 to 2.36`, `RTLD_SHARED series v12`, `glibc (every release) and the RTLD_SHARED series v12`. */
 export function loadersOf(bug: LoaderBug): string {
-  const stock = bug.profiles.includes('glibc') ? `glibc ${formatRange(bug.releases)}` : null;
+  const stock = !bug.profiles.includes('glibc') ? null : bug.releases.from === undefined && bug.releases.until === undefined ? 'glibc (every release)' : `glibc ${formatRange(bug.releases)}`;
   const series = bug.profiles.includes('rtld-shared') && inRange({ major: 2, minor: 34, patch: 9000 }, bug.releases) ? 'the RTLD_SHARED series v12 (2.34.9000)' : null;
   return [stock, series].filter((x) => x !== null).join(' and ');
 }
