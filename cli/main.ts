@@ -18,6 +18,7 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
   { name: 'rules', summary: 'the rule catalogue: statement, profile, source; how often results exercised and failed each', load: async () => (await import('./rules.ts')).rulesCommand },
   { name: 'dsos', summary: "build a graph's test DSOs (for an adapter of another loader) and print their directory", load: async () => (await import('./dsos.ts')).dsosCommand },
   { name: 'clean', summary: 'remove the native build cache (built DSOs, graphs, the driver)', load: async () => (await import('./clean.ts')).cleanCommand },
+  { name: 'probe', summary: 'does dlmopen work here? each capability checked for real: works, fails or crashes', load: async () => (await import('./probe.ts')).probeCommand },
   { name: 'matrix', summary: 'run one budget on several loaders; write the compatibility matrix (Markdown, HTML, JSON)', load: async () => (await import('./matrix.ts')).matrixCommand },
   { name: 'report', summary: 'write Markdown, HTML and JUnit XML conformance reports from validation results', load: async () => (await import('./report.ts')).reportCommand },
 ];

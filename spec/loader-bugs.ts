@@ -42,10 +42,17 @@ export interface LoaderBug {
   readonly releases: ReleaseRange;
   /** null: not fixed upstream (as of the newest loader here, master 2.42.9000), or a bug of the series under review. */
   readonly fixed: UpstreamFix | null;
-  /** `trigger`: left out of random runs by generators/known-bugs.ts; `modelled`: the spec follows it on those releases (spec/releases.ts). */
-  readonly handling: 'trigger' | 'modelled';
+  /**
+   * `trigger`: left out of random runs by generators/known-bugs.ts;
+   * `modelled`: the spec follows it on those releases (spec/releases.ts);
+   * `probe`: outside what the spec models (a libc copy's own services), shown
+   * by `dlmspec probe` alone.
+   */
+  readonly handling: 'trigger' | 'modelled' | 'probe';
   /** Corpus files (corpus/) that keep it: each still diverges on a loader that has the bug (replayed strict) and conforms on one that does not. */
   readonly corpus: readonly string[];
+  /** The `dlmspec probe` capability (probe/capabilities.ts) whose failure it explains, if one shows it. */
+  readonly probe?: string;
   readonly summary: string;
 }
 
@@ -68,6 +75,7 @@ export const LOADER_BUGS: readonly LoaderBug[] = [
       backports: [{ branch: 'release/2.34/master', commit: 'e25fe992132c460fecc1ab9fade185d5dd3f91ff' }],
     },
     handling: 'trigger',
+    probe: 'audit-dlmopen',
     corpus: ['glibc-audit-empty-ns.json'],
     summary:
       'under LD_AUDIT, dlmopen(LM_ID_NEWLM, ...) crashes (SIGSEGV) before it returns: _dl_map_object_from_fd (elf/dl-load.c) signals LA_ACT_ADD for the target namespace before the new object is added to it, reading `head->l_auditing` of an empty namespace (head NULL). Every sequence that makes a new namespace crashes at that call, so on 2.34 an auditor and dlmopen cannot be used together.',
@@ -121,6 +129,7 @@ export const LOADER_BUGS: readonly LoaderBug[] = [
       title: 'elf: Signal la_objopen for the proxy link map in dlmopen (bug 31985)',
     },
     handling: 'modelled',
+    probe: 'audit-ldso-objopen',
     corpus: ['glibc-audit-rtld-standin-silent.json'],
     summary:
       'under LD_AUDIT, a namespace that gets the ld.so stand-in (NS4, with a libc copy of its own) reports no la_objopen for it, though la_objclose reports it when the namespace is unloaded: _dl_map_object_from_fd (elf/dl-load.c) returns the stand-in it adds to the namespace list before the auditing checkpoints. Modelled (AUD2): nearly every audited sequence loads a libc copy into a new namespace.',
@@ -152,6 +161,7 @@ export const LOADER_BUGS: readonly LoaderBug[] = [
     releases: {},
     fixed: null,
     handling: 'trigger',
+    probe: 'dlopen-global-in-ns',
     corpus: ['glibc-ns-dlopen-global-crash.json', 'glibc-ns-dlopen-global-crash-series.json'],
     summary:
       'dlopen with RTLD_GLOBAL, called from code in a secondary namespace, crashes (SIGSEGV in add_to_global_resize, elf/dl-open.c): that namespace has no global scope list. dlmopen refuses the same request with "invalid mode"; dlopen has no such check.',
@@ -165,9 +175,54 @@ export const LOADER_BUGS: readonly LoaderBug[] = [
     releases: { from: '2.39' },
     fixed: null,
     handling: 'trigger',
+    probe: 'libc-reload',
     corpus: ['glibc-close-libc-map-stale.json'],
     summary:
       'dlmopen(N, ...) (or a dlopen from code in N) crashes (SIGSEGV in dl_open_worker_begin) once a dlclose has unloaded N\'s libc copy while N keeps other objects (ones linked -nostdlib, or nodelete): `liba -> {libb (nodelete), libd (libc)}`, `libb -> libe`; dlmopen(LM_ID_NEWLM, "liba.so"), dlclose(h0), dlmopen(1, "libd.so"). _dl_map_object_from_fd (elf/dl-load.c) records the copy as GL(dl_ns)[N].libc_map, which only _dl_open clears (for LM_ID_NEWLM, or after a failed open that loaded it); _dl_close_worker (elf/dl-close.c) frees the link map and leaves the pointer. Since 2.39 dl_open_worker_begin (elf/dl-open.c) relocates libc_map before anything else (commit 78ca44da0160, "elf: Relocate libc.so early during startup and dlmopen", bug 31083), so the next open into N follows it into freed memory (poisoned by glibc.malloc.perturb: every run crashes). Before 2.39 the same stale pointer only made libc_already_loaded true, so a libc copy loaded into N again got no __libc_early_init (no crash seen: the test DSOs do not use it). Not fixed on master (2.42.9000); found by dlmspec matrix --seed 3 --runs 6000 on 2.42 and master, replayed on every release (crashes on 2.39, 2.41, 2.42, master; conforms up to 2.38).',
+  },
+  {
+    id: 'GLIBC-NS-REUSE-LIBC-UNINIT',
+    title: 'a namespace taken again after dlclose emptied it gets a libc copy that was never initialised: its ctype crashes',
+    shows: 'crash',
+    mode: 'plain',
+    profiles: ['glibc'],
+    releases: { until: '2.37' },
+    fixed: {
+      release: '2.37',
+      commit: 'd0e357ff45a75553dee3b17ed7d303bfa544f6fe',
+      bug: 29528,
+      title: 'elf: Call __libc_early_init for reused namespaces (bug 29528)',
+      backports: [
+        { branch: 'release/2.34/master', commit: '536ddc5c02f1ee82483319863a893ccb381beece' },
+        { branch: 'release/2.35/master', commit: '577c2fc7f34eeaaa2ecec94108bb3f0417383a32' },
+        { branch: 'release/2.36/master', commit: '924e4f3eaa502ce82fccf8537f021a796d158771' },
+      ],
+    },
+    handling: 'probe',
+    probe: 'namespace-reuse',
+    corpus: [],
+    summary:
+      'dlmopen(LM_ID_NEWLM) that takes again a namespace a dlclose emptied loads a new libc copy there but never runs its __libc_early_init: _dl_open (elf/dl-open.c) decided whether to call it from GL(dl_ns)[nsid].libc_map, which the namespace kept from its first libc copy. The copy\'s ctype tables are unset: isalpha from code in the namespace crashes (SIGSEGV). The spec models no libc service, so random runs do not see it; `dlmspec probe` (namespace-reuse) does.',
+  },
+  {
+    id: 'GLIBC-LIBC-RELOAD-NO-EARLY-INIT',
+    title: 'a second libc copy in a namespace that kept other objects is never initialised: its ctype crashes',
+    shows: 'crash',
+    mode: 'plain',
+    profiles: ['glibc'],
+    // Up to 2.41: 2.42 initialises ctype's TLS pointers by relocation, so a copy that missed its early initialisation no longer crashes there (it still misses it).
+    releases: { until: '2.42' },
+    fixed: {
+      release: '2.42',
+      commit: '2745db8dd3ec31045acd761b612516490085bc20',
+      bug: 32483,
+      title: 'ctype: Fallback initialization of TLS using relocations (bug 19341, bug 32483)',
+    },
+    handling: 'probe',
+    probe: 'libc-reload',
+    corpus: [],
+    summary:
+      'the same stale GL(dl_ns)[N].libc_map as GLIBC-CLOSE-LIBC-MAP-STALE, before it became a crash in dlmopen: when a dlclose unloaded namespace N\'s libc copy and N kept other objects, the next libc copy loaded into N finds libc_map set, so dl_open_worker_begin takes libc as already loaded (libc_already_loaded) and _dl_open never calls its __libc_early_init; ctype from code in N then crashes (SIGSEGV). Seen without poisoned memory on 2.34 to 2.41 (2.42\'s ctype no longer needs the early initialisation, 2745db8dd3ec, which hides it); with it, from 2.39 the open itself crashes first (GLIBC-CLOSE-LIBC-MAP-STALE). Bug 29528\'s fix (2.37) covers a namespace emptied and taken again by LM_ID_NEWLM, which clears libc_map, not this one.',
   },
   {
     id: 'SHARED-UNIQUE-RT-ADD',
