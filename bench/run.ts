@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 let failed = false;
-for (const bench of ['spec.ts', 'native.ts', 'validate.ts', 'matrix.ts']) {
+for (const bench of ['spec.ts', 'native.ts', 'validate.ts', 'matrix.ts', 'probe.ts']) {
   console.log(`\n== bench/${bench}`);
   const r = spawnSync(process.execPath, ['--import', 'tsx', here + bench, ...process.argv.slice(2)], { stdio: 'inherit' });
   if (r.status !== 0) {

@@ -98,7 +98,9 @@ describe('the corpus files', () => {
         if (lenient.steps.some((s) => s.bugs.includes(bug.id))) shown.add(bug.id);
       }
     }
-    expect(LOADER_BUGS.map((b) => b.id).filter((id) => !shown.has(id))).toEqual([]);
+    // A bug only `dlmspec probe` shows (a libc copy's own services) has no corpus file: probe/probe.test.ts checks it on every loader.
+    expect(LOADER_BUGS.filter((b) => b.handling !== 'probe').map((b) => b.id).filter((id) => !shown.has(id))).toEqual([]);
+    expect(LOADER_BUGS.filter((b) => b.handling === 'probe' && (b.corpus.length > 0 || b.probe === undefined)).map((b) => b.id)).toEqual([]);
   });
 });
 

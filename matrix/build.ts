@@ -22,6 +22,8 @@ import { RELEASE_RANGES } from '../spec/release-ranges.ts';
 import { rangeAt, type Range } from '../spec/releases.ts';
 import type { SweepFinding, SweepResult } from '../harness/sweep.ts';
 import { RULE_GROUPS, RULE_ROWS, type RuleRow } from './rows.ts';
+import { CAPABILITIES, specAnswer, type Capability } from '../probe/capabilities.ts';
+import type { ProbeReport } from '../probe/run.ts';
 
 export interface CorpusReplay {
   /** The corpus file (corpus/NAME). */
@@ -46,6 +48,8 @@ export interface LoaderRun {
   readonly plain: SweepResult;
   readonly audit: SweepResult;
   readonly corpus: readonly CorpusReplay[];
+  /** `dlmspec probe` on the loader (null when it was not run). */
+  readonly probe: ProbeReport | null;
 }
 
 export interface MatrixInput {
@@ -55,7 +59,7 @@ export interface MatrixInput {
   readonly loaders: readonly LoaderRun[];
 }
 
-export type CellStatus = 'holds' | 'range' | 'known-bug' | 'diverges' | 'crashes' | 'not-reached' | 'n/a' | 'not-affected' | 'unexpected';
+export type CellStatus = 'holds' | 'range' | 'known-bug' | 'fails' | 'diverges' | 'crashes' | 'not-reached' | 'n/a' | 'not-affected' | 'unexpected';
 
 /** A file a cell points at: a corpus file (repository path) or a finding of this run (its loader's directory of results). */
 export interface CellLink {
@@ -103,9 +107,11 @@ export interface Matrix {
   readonly plainRuns: number;
   readonly auditRuns: number;
   readonly columns: readonly MatrixColumn[];
+  /** `dlmspec probe`'s capabilities by loader: what a user reads first. */
+  readonly capabilities: readonly MatrixRow[];
   readonly groups: readonly MatrixGroup[];
   /** The known bugs the rows name, as CONFORMANCE.md records them. */
-  readonly bugs: readonly { readonly id: string; readonly title: string; readonly loaders: string; readonly fix: string; readonly corpus: readonly string[]; readonly mode: 'plain' | 'audit' }[];
+  readonly bugs: readonly { readonly id: string; readonly title: string; readonly loaders: string; readonly fix: string; readonly corpus: readonly string[]; readonly mode: 'plain' | 'audit'; readonly probe?: string }[];
 }
 
 const cell = (status: CellStatus, text: string, detail = '', links: readonly CellLink[] = []): Cell => ({ status, text, detail, links });
@@ -155,6 +161,22 @@ function ruleCell(l: LoaderRun, r: RuleRow): Cell {
   return cell('holds', 'holds', `${steps} steps`);
 }
 
+/**
+ * A capability on a loader: works, fails, crashes or timeout, as the probe
+ * found it, with the known bug that explains it; DIFFERS from the spec when
+ * the capability is a rule of it and the spec expects otherwise there.
+ */
+function capabilityCell(l: LoaderRun, cap: Capability): Cell {
+  const r = l.probe?.results.find((x) => x.name === cap.name);
+  if (r === undefined || l.profile === null) return cell('n/a', '—', 'not probed');
+  const want = specAnswer(cap, l.profile, releaseOf(l));
+  const text = r.count !== undefined ? `${r.status} (${r.count})` : r.status;
+  const links: CellLink[] = r.knownBugs.map((b) => ({ label: b, kind: 'bug', target: b }));
+  if (want !== null && want !== r.status && !(want === 'crashes' && r.status === 'timeout')) return cell('unexpected', `${text.toUpperCase()}`, `the spec expects ${want} at ${l.release}: ${r.detail}`, links);
+  const status: CellStatus = r.status === 'works' ? 'holds' : r.knownBugs.length > 0 ? 'known-bug' : r.status === 'fails' ? 'fails' : 'crashes';
+  return cell(status, text, r.detail, links);
+}
+
 function modeCell(l: LoaderRun, mode: 'plain' | 'audit'): Cell {
   const s = mode === 'audit' ? l.audit : l.plain;
   const failure = modeFailure(s);
@@ -162,8 +184,23 @@ function modeCell(l: LoaderRun, mode: 'plain' | 'audit'): Cell {
   return cell('holds', `${s.ran} run`, `${s.ran} sequences, ${s.findings.length} differences`);
 }
 
+/** A bug only the probe shows: its capability's answer on the loader. */
+function probeBugCell(l: LoaderRun, bug: LoaderBug): Cell {
+  const result = l.probe?.results.find((x) => x.name === bug.probe);
+  if (result === undefined) return cell('n/a', '—', 'dlmspec probe was not run on this loader');
+  const has = affects(bug, l.profile!, releaseOf(l));
+  const shows = result.status !== 'works' && result.knownBugs.includes(bug.id);
+  const detail = `probe ${bug.probe}: ${result.status}: ${result.detail}`;
+  if (has && result.status !== 'works') return cell('known-bug', 'known bug', detail, [{ label: bug.id, kind: 'bug', target: bug.id }]);
+  if (has) return cell('unexpected', 'DOES NOT SHOW', `${bug.id} is recorded for ${loadersOf(bug)}, but the probe's ${bug.probe} works here (a backported fix?)`);
+  if (shows) return cell('unexpected', 'SHOWS', detail);
+  const fixed = bug.fixed !== null && l.release !== null && compareReleases(parseRelease(l.release), parseRelease(bug.fixed.release)) >= 0;
+  return cell('not-affected', fixed ? `fixed (${bug.fixed!.release})` : 'no', detail);
+}
+
 function bugCell(l: LoaderRun, bug: LoaderBug): Cell {
   if (l.profile === null || !bug.profiles.includes(l.profile)) return NA;
+  if (bug.handling === 'probe') return probeBugCell(l, bug);
   const replays = l.corpus.filter((x) => x.bug === bug.id);
   if (replays.length === 0) return cell('n/a', '—', `no corpus file of ${bug.id} is of the ${l.profile} profile`);
   if (bug.mode === 'audit' && modeFailure(l.audit)?.startsWith('the driver') === true) return cell('crashes', 'crashes', modeFailure(l.audit)!);
@@ -214,8 +251,9 @@ export function buildMatrix(input: MatrixInput): Matrix {
   const unexplained = unexplainedRows(loaders);
   if (unexplained.length > 0) groups.push({ title: 'Differences not explained yet', rows: unexplained });
   groups.push({ title: 'Known loader bugs', rows: LOADER_BUGS.map((b) => ({ id: b.id, title: b.title, cells: loaders.map((l) => bugCell(l, b)) })) });
+  const capabilities = CAPABILITIES.map((c) => ({ id: c.name, title: c.title, cells: loaders.map((l) => capabilityCell(l, c)) }));
   const columns: MatrixColumn[] = loaders.map((l, i) => {
-    const cells = groups.flatMap((g) => g.rows.map((r) => r.cells[i]!));
+    const cells = [...groups, { rows: capabilities }].flatMap((g) => g.rows.map((r) => r.cells[i]!));
     const bad = cells.some((c) => c.status === 'diverges' || c.status === 'unexpected' || c.status === 'crashes');
     // The bugs its known-bug cells name: a bug row by its ID, a rule row by the bug its link names.
     const bugRows = new Set(LOADER_BUGS.map((b) => b.id));
@@ -223,6 +261,6 @@ export function buildMatrix(input: MatrixInput): Matrix {
     const knownBugs = [...new Set(known.flatMap((r) => (bugRows.has(r.id) ? [r.id] : r.cells[i]!.links.filter((x) => x.kind === 'bug').map((x) => x.target))))].sort();
     return { label: l.label, dir: l.dir, profile: l.profile, release: l.release, implementation: l.implementation, verdict: bad ? 'differs' : 'conforms', knownBugs };
   });
-  const bugs = LOADER_BUGS.map((b) => ({ id: b.id, title: b.title, loaders: loadersOf(b), fix: fixText(b), corpus: b.corpus, mode: b.mode }));
-  return { format: 'dlmspec-matrix', version: 1, seed: input.seed, plainRuns: input.plainRuns, auditRuns: input.auditRuns, columns, groups, bugs };
+  const bugs = LOADER_BUGS.map((b) => ({ id: b.id, title: b.title, loaders: loadersOf(b), fix: fixText(b), corpus: b.corpus, mode: b.mode, ...(b.probe !== undefined ? { probe: b.probe } : {}) }));
+  return { format: 'dlmspec-matrix', version: 1, seed: input.seed, plainRuns: input.plainRuns, auditRuns: input.auditRuns, columns, capabilities, groups, bugs };
 }

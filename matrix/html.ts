@@ -7,7 +7,7 @@
  */
 import { escapeXml as h } from '../report/xml.ts';
 import type { Cell, Matrix } from './build.ts';
-import { anchor, columnTitle, href, LEGEND, loadersWith, reproCommand, type LinkBase } from './render-common.ts';
+import { anchor, columnTitle, href, LEGEND, loadersWith, PROBE_LEGEND, reproCommand, type LinkBase } from './render-common.ts';
 
 const CSS = `
 * { box-sizing: border-box; }
@@ -23,6 +23,7 @@ td.rule { font-family: ui-monospace, "DejaVu Sans Mono", monospace; white-space:
 td.c { white-space: nowrap; text-align: center; font-size: 13px; }
 td.holds, td.not-affected { background: #dafbe1; color: #116329; }
 td.range { background: #ddf4ff; color: #0a3069; }
+td.fails { background: #f6f8fa; color: #57606a; }
 td.known-bug { background: #fff8c5; color: #7d4e00; font-weight: 600; }
 td.diverges, td.unexpected, td.crashes { background: #ffebe9; color: #a40e26; font-weight: 700; }
 td.not-reached, td.n\\/a { color: #8c959f; }
@@ -57,8 +58,14 @@ export function renderHtml(m: Matrix, opts: { readonly base: LinkBase; readonly 
     b.push(`<tr><td>${h(columnTitle(c))}</td><td>${h(c.release ?? '?')}</td><td>${h(c.profile ?? '?')}</td><td><span class="verdict-${c.verdict}">${c.verdict === 'conforms' ? 'conforms' : 'DIFFERS'}</span></td><td>${bugs}</td></tr>`);
   }
   b.push('</tbody></table>');
-  b.push('<dl class="legend">', ...LEGEND.map(([w, meaning]) => `<dt>${h(w)}</dt><dd>${h(meaning)}</dd>`), '</dl>');
+  b.push('<h2>Capabilities (<code>dlmspec probe</code>)</h2>');
+  b.push('<p class="meta">What a project that isolates libraries with dlmopen asks first, each checked for real on each loader in a process of its own (<code>dlmspec probe --list</code> says what each check runs).</p>');
+  b.push(`<table class="capabilities"><thead><tr><th>capability</th><th>what it checks</th>${m.columns.map((c) => `<th scope="col">${h(columnTitle(c))}</th>`).join('')}</tr></thead><tbody>`);
+  for (const r of m.capabilities) b.push(`<tr><td class="rule">${h(r.id)}</td><td>${h(r.title)}</td>${r.cells.map((c) => cellHtml(c, base)).join('')}</tr>`);
+  b.push('</tbody></table>');
+  b.push('<dl class="legend">', ...PROBE_LEGEND.map(([w, meaning]) => `<dt>${h(w)}</dt><dd>${h(meaning)}</dd>`), '</dl>');
   b.push('<h2>Behaviours and bugs by loader</h2>');
+  b.push('<dl class="legend">', ...LEGEND.map(([w, meaning]) => `<dt>${h(w)}</dt><dd>${h(meaning)}</dd>`), '</dl>');
   b.push(`<table class="matrix"><thead><tr><th>rule</th><th>behaviour</th>${m.columns.map((c) => `<th scope="col">${h(columnTitle(c))}</th>`).join('')}</tr></thead>`);
   for (const g of m.groups) {
     b.push(`<tbody><tr><th colspan="${m.columns.length + 2}" scope="rowgroup">${h(g.title)}</th></tr>`);
@@ -73,9 +80,10 @@ export function renderHtml(m: Matrix, opts: { readonly base: LinkBase; readonly 
   for (const x of m.bugs) {
     b.push(`<section id="${h(anchor(x.id))}"><h3>${h(x.id)}</h3><p>${h(x.title)}.</p>`);
     b.push(`<p>Loaders: ${h(x.loaders)}; ${h(x.fix)}.</p>`);
-    b.push(`<p>Corpus: ${x.corpus.map((f) => `<a href="${h(href({ label: f, kind: 'corpus', target: `corpus/${f}` }, base))}">corpus/${h(f)}</a>`).join(', ')}</p>`);
+    if (x.corpus.length > 0) b.push(`<p>Corpus: ${x.corpus.map((f) => `<a href="${h(href({ label: f, kind: 'corpus', target: `corpus/${f}` }, base))}">corpus/${h(f)}</a>`).join(', ')}</p>`);
+    if (x.probe !== undefined) b.push(`<p><code>dlmspec probe</code> capability: <code>${h(x.probe)}</code></p>`);
     const where = loadersWith(m, x.id);
-    if (where.length > 0) b.push(`<pre>${where.map((c) => `# ${h(columnTitle(c))}\n${h(reproCommand(`corpus/${x.corpus[0]}`, x.mode, c))}`).join('\n')}</pre>`);
+    if (where.length > 0) b.push(`<pre>${where.map((c) => `# ${h(columnTitle(c))}\n${h(reproCommand(x, c))}`).join('\n')}</pre>`);
     b.push('</section>');
   }
   return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>dlmopen compatibility matrix</title><style>${CSS}</style></head><body>\n${b.join('\n')}\n</body></html>\n`;

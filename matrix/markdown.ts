@@ -5,7 +5,7 @@
  */
 import { markdownText } from '../repro/generate.ts';
 import type { Cell, Matrix } from './build.ts';
-import { anchor, columnTitle, href, LEGEND, loadersWith, reproCommand, type LinkBase } from './render-common.ts';
+import { anchor, columnTitle, href, LEGEND, loadersWith, PROBE_LEGEND, reproCommand, type LinkBase } from './render-common.ts';
 
 /** A table cell: the cell's word, and its links. Texts are dlmspec's own; a loader's message never reaches a cell. */
 function cellMd(c: Cell, base: LinkBase): string {
@@ -41,10 +41,16 @@ export function renderMarkdown(m: Matrix, opts: MarkdownOptions): string {
     const bugs = c.knownBugs.map((b) => `[${b}](#${anchor(b)})`).join(', ') || 'none';
     out.push(line([columnTitle(c), c.release ?? '?', c.profile ?? '?', c.verdict === 'conforms' ? 'conforms' : '**DIFFERS**', bugs]));
   }
-  out.push('', 'Reading a cell:', '');
+  out.push('', '## Capabilities (`dlmspec probe`)', '');
+  out.push('What a project that isolates libraries with dlmopen asks first, each checked for real on each loader, in a process of its own (`npx dlmspec probe --rtld LIB/ld-linux-x86-64.so.2 --library-path LIB` asks the same of one loader; `--list` says what each check runs):', '');
+  out.push(line(['capability', 'what it checks', ...m.columns.map(columnTitle)]), rule(m.columns.length + 2));
+  for (const r of m.capabilities) out.push(line([`\`${r.id}\``, markdownText(r.title), ...r.cells.map((c) => cellMd(c, base))]));
+  out.push('');
+  for (const [word, meaning] of PROBE_LEGEND) out.push(`- **${word}**: ${meaning}.`);
+  out.push('', '## Behaviours', '', 'Reading a cell of the tables below:', '');
   for (const [word, meaning] of LEGEND) out.push(`- **${word}**: ${meaning}.`);
   for (const g of m.groups) {
-    out.push('', `## ${g.title}`, '');
+    out.push('', `### ${g.title}`, '');
     out.push(line(head), rule(head.length));
     for (const r of g.rows) {
       const id = g.title === 'Known loader bugs' ? `[${r.id}](#${anchor(r.id)})` : r.id;
@@ -56,11 +62,12 @@ export function renderMarkdown(m: Matrix, opts: MarkdownOptions): string {
   for (const b of m.bugs) {
     out.push(`### ${b.id}`, '', `${markdownText(b.title)}.`, '');
     out.push(`- loaders: ${markdownText(b.loaders)}; ${markdownText(b.fix)}`);
-    out.push(`- corpus: ${b.corpus.map((f) => `[corpus/${f}](${href({ label: f, kind: 'corpus', target: `corpus/${f}` }, base)})`).join(', ')}`);
+    if (b.corpus.length > 0) out.push(`- corpus: ${b.corpus.map((f) => `[corpus/${f}](${href({ label: f, kind: 'corpus', target: `corpus/${f}` }, base)})`).join(', ')}`);
+    if (b.probe !== undefined) out.push(`- \`dlmspec probe\` capability: \`${b.probe}\``);
     const where = loadersWith(m, b.id);
     if (where.length > 0) {
       out.push('- reproduce:', '');
-      for (const c of where) out.push(`  \`\`\`sh`, `  # ${columnTitle(c)}`, `  ${reproCommand(`corpus/${b.corpus[0]}`, b.mode, c)}`, '  ```');
+      for (const c of where) out.push(`  \`\`\`sh`, `  # ${columnTitle(c)}`, `  ${reproCommand(b, c)}`, '  ```');
     }
     out.push('');
   }

@@ -28,6 +28,16 @@ export function columnTitle(c: MatrixColumn): string {
   return c.label === c.release || c.release === null ? c.label : `${c.label} (${c.release})`;
 }
 
+/** How the capability table (dlmspec probe) reads. */
+export const PROBE_LEGEND: ReadonlyArray<readonly [string, string]> = [
+  ['works', 'the check did what a user needs (`dlmspec probe --list` says what each runs and what counts as works)'],
+  ['fails', 'it did not (hover or see `dlmspec probe` for the loader\'s error); for RTLD_SHARED, RTLD_ISOLATE and UNIQUE: ignored or refused'],
+  ['crashes / timeout', 'the check\'s process died (signal or abort) or did not answer in time'],
+  ['(N)', 'how many namespaces, each with its own libc copy, one process could make'],
+  ['known bug', 'a known loader bug of that release explains it (linked)'],
+  ['FAILS / WORKS / CRASHES', 'in capitals: not what the spec expects of that release, a difference to explain'],
+];
+
 export const LEGEND: ReadonlyArray<readonly [string, string]> = [
   ['holds', 'the loader did what the rule says in every sequence that exercised it'],
   ['holds, since 2.41 (commit)', 'the rule changed between releases; the loader follows the range of releases it is in, which that upstream commit began'],
@@ -40,10 +50,12 @@ export const LEGEND: ReadonlyArray<readonly [string, string]> = [
   ['—', 'not a rule or bug of this loader (the RTLD_SHARED rules on stock glibc)'],
 ];
 
-/** The command, run at the repository's root, that reproduces a known bug's corpus file (`corpus/NAME`) on a loader. */
-export function reproCommand(file: string, mode: 'plain' | 'audit', column: MatrixColumn): string {
+/** The command, run at the repository's root, that reproduces a known bug on a loader: its first corpus file, or its probe check. */
+export function reproCommand(bug: Matrix['bugs'][number], column: MatrixColumn): string {
   const lib = posix.join(column.dir, 'lib');
-  if (mode === 'audit') {
+  const file = `corpus/${bug.corpus[0]}`;
+  if (bug.corpus.length === 0) return `npx dlmspec probe --rtld ${lib}/ld-linux-x86-64.so.2 --library-path ${lib} --require ${bug.probe}`;
+  if (bug.mode === 'audit') {
     // The C reproducer runs no audit module: an audit bug is replayed through the driver, judged by the loader's own release, strictly.
     return `npx dlmspec replay ${file} --impl native --rtld ${lib}/ld-linux-x86-64.so.2 --library-path ${lib} --audit --strict${column.release !== null ? ` --glibc-version ${column.release}` : ''}`;
   }

@@ -2,7 +2,8 @@
  * Running the matrix's budget on loaders, and reading back what runs wrote:
  * on each loader (a directory whose lib/ holds ld-linux-x86-64.so.2), a
  * plain sweep, a sweep under dlmspec's audit module, and a strict replay of
- * every corpus file of a known bug that is of the loader's profile. Each
+ * every corpus file of a known bug that is of the loader's profile, and
+ * `dlmspec probe`'s checks (probe/). Each
  * loader's results go to OUT/LABEL/ as files, so that shards run on other
  * machines (`--shard i/n`: a block of each sweep's sequences; the corpus
  * replays with shard 1) merge into the same matrix (`readRuns`).
@@ -22,6 +23,7 @@ import type { LoaderDir } from '../native/loaders.ts';
 import { LOADER_BUGS } from '../spec/loader-bugs.ts';
 import { profileFor, type Profile } from '../spec/profile.ts';
 import type { CorpusReplay, LoaderRun } from './build.ts';
+import { runProbe, type ProbeReport } from '../probe/run.ts';
 
 const CORPUS_DIR = join(dirname(dirname(fileURLToPath(import.meta.url))), 'corpus');
 
@@ -106,6 +108,8 @@ export async function runLoader(loader: LoaderDir, opts: RunLoaderOptions): Prom
     if (profile !== null && (opts.shard === null || opts.shard.index === 1) && !opts.signal?.aborted) {
       opts.onProgress?.(`${loader.label}: corpus`);
       await writeFileAtomic(join(dir, 'corpus.json'), json(await replayCorpus(plain, audit, profile)));
+      opts.onProgress?.(`${loader.label}: probe`);
+      await writeFileAtomic(join(dir, 'probe.json'), json(await runProbe({ rtld: loader.rtld, libraryPath: loader.lib })));
     }
   } finally {
     await Promise.all([plain.close(), audit.close()]);
@@ -118,7 +122,7 @@ export async function runLoader(loader: LoaderDir, opts: RunLoaderOptions): Prom
  * some shards and another the rest; together they must hold every block.
  */
 export async function readRuns(dirs: readonly string[]): Promise<{ runs: LoaderRun[]; budget: MatrixBudget }> {
-  const byLabel = new Map<string, { info: LoaderFile | null; plain: SweepResult[]; audit: SweepResult[]; corpus: CorpusReplay[] | null; dirs: string[] }>();
+  const byLabel = new Map<string, { info: LoaderFile | null; plain: SweepResult[]; audit: SweepResult[]; corpus: CorpusReplay[] | null; probe: ProbeReport | null; dirs: string[] }>();
   for (const top of dirs) {
     let labels: string[];
     try {
@@ -129,12 +133,13 @@ export async function readRuns(dirs: readonly string[]): Promise<{ runs: LoaderR
     for (const label of labels) {
       const files = await readdir(join(top, label));
       if (!files.some((f) => f.endsWith('.sweep.json'))) continue;
-      const entry = byLabel.get(label) ?? { info: null, plain: [], audit: [], corpus: null, dirs: [] };
+      const entry = byLabel.get(label) ?? { info: null, plain: [], audit: [], corpus: null, probe: null, dirs: [] };
       entry.dirs.push(join(top, label));
       for (const f of files.sort()) {
         const path = join(top, label, f);
         if (f === 'loader.json') entry.info = (await readJsonFile(path)) as LoaderFile;
         else if (f === 'corpus.json') entry.corpus = (await readJsonFile(path)) as CorpusReplay[];
+        else if (f === 'probe.json') entry.probe = (await readJsonFile(path)) as ProbeReport;
         else if (f.endsWith('.sweep.json')) {
           const s = (await readJsonFile(path)) as SweepResult;
           if (s.format !== 'dlmspec-sweep') throw new InputError(`${path}: not a dlmspec sweep result`);
@@ -163,7 +168,7 @@ export async function readRuns(dirs: readonly string[]): Promise<{ runs: LoaderR
     const b = { seed: plain.seed, plainRuns: plain.runs, auditRuns: audit.runs };
     if (budget !== null && JSON.stringify(budget) !== JSON.stringify(b)) throw new InputError(`${label}: run with seed ${b.seed} and ${b.plainRuns}/${b.auditRuns} sequences, the others with seed ${budget.seed} and ${budget.plainRuns}/${budget.auditRuns}`);
     budget = b;
-    runs.push({ label, dir: e.info.dir, profile: e.info.profile, release: e.info.release, implementation: e.info.implementation, plain, audit, corpus: e.corpus ?? [] });
+    runs.push({ label, dir: e.info.dir, profile: e.info.profile, release: e.info.release, implementation: e.info.implementation, plain, audit, corpus: e.corpus ?? [], probe: e.probe });
   }
   return { runs, budget: budget! };
 }

@@ -21,6 +21,7 @@ import { INVARIANTS } from '../spec/invariants.ts';
 import { formatRange } from '../model/release.ts';
 import { fixText, LOADER_BUGS, loadersOf } from '../spec/loader-bugs.ts';
 import { RELEASE_RANGES } from '../spec/release-ranges.ts';
+import { CAPABILITIES } from '../probe/capabilities.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Never scanned: dependencies, generated output; directories whose name starts with a dot are skipped too. */
@@ -180,6 +181,11 @@ function tableUnder(heading: string): string[][] {
 }
 
 describe('releases and loader bugs (CONFORMANCE.md, the spec\'s data)', () => {
+  test('the Probe table is every capability of probe/capabilities.ts, with what it runs, what counts as works and its rules', () => {
+    const want = CAPABILITIES.map((c) => [`\`${c.name}\``, c.runs, c.works, c.rules ? c.rules.join(', ') : 'not modelled'].join(' | '));
+    expect(tableUnder('Probe (`dlmspec probe`)').map((c) => c.map((x) => x.replace(/\\\|/g, '|')).join(' | '))).toEqual(want);
+  });
+
   test('the Releases table is every range of spec/release-ranges.ts, line for line', () => {
     const want = RELEASE_RANGES.flatMap((r) => r.ranges.map((x) => [formatRange(x.releases), r.rule, x.says, `${x.source}${x.bug !== undefined ? `; known bug ${x.bug}` : ''}`].join(' | ')));
     expect(tableUnder('Releases').map((c) => c.join(' | '))).toEqual(want);
