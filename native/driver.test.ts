@@ -19,6 +19,8 @@ const CTORS: Record<string, string> = {
   'libhang.so': 'for (;;) {}',
   'libexit.so': 'fputs("dying on purpose\\n", stderr); _exit(7);',
   'libnoise.so': 'puts("{\\"type\\":\\"done\\"}"); fflush(stdout);',
+  // Exits with bits of where malloc puts a block and of the stack, and whether address randomisation is off.
+  'libheap.so': 'void *p = malloc(100); int s; _exit((int)((((uintptr_t)p >> 4) ^ ((uintptr_t)&s >> 8)) & 0x3f) | ((personality(0xffffffff) & ADDR_NO_RANDOMIZE) ? 0x40 : 0));',
 };
 
 let dir: string;
@@ -29,7 +31,7 @@ beforeAll(async () => {
   await Promise.all(
     Object.entries(CTORS).map(async ([name, body]) => {
       const src = join(dir, `${name}.c`);
-      await writeFile(src, `#include <stdio.h>\n#include <unistd.h>\n__attribute__((constructor)) static void c(void) { ${body} }\nint f(void) { return 0; }\n`);
+      await writeFile(src, `#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <sys/personality.h>\n#include <unistd.h>\n__attribute__((constructor)) static void c(void) { ${body} }\nint f(void) { return 0; }\n`);
       await cc(['-shared', '-fPIC', '-o', join(dir, name), src]);
     }),
   );
@@ -100,4 +102,26 @@ test('bad request lines get an error line, and the server goes on', async () => 
   expect(short.kind === 'line' && JSON.parse(short.line)).toMatchObject({ type: 'error', message: expect.stringMatching(/fewer calls/) });
   const next = await runDlopens('fine', 5000, ['libok.so']);
   expect(next.at(-1)).toMatchObject({ type: 'done', status: 'ok' });
+});
+
+test('every run starts from the same memory, whatever ran before on the server, with address randomisation off', async () => {
+  const status = async (id: string) => {
+    const [done] = await runDlopens(id, 5000, ['libheap.so']);
+    expect(done).toMatchObject({ type: 'done', status: 'crash', signal: null });
+    return done!.exitCode as number;
+  };
+  const first = await status('heap-1');
+  expect(first & 0x40, 'ADDR_NO_RANDOMIZE').toBe(0x40);
+  // Runs that make the server read and keep more: long request lines, many calls.
+  for (let i = 0; i < 5; i++) await runDlopens(`grow-${i}`, 5000, Array.from({ length: 40 }, () => 'libok.so'));
+  expect(await status('heap-2')).toBe(first);
+  // A fresh server (the zygote of another process) starts the same.
+  const other = new LineProcess({ file: await buildProgram('driver'), args: [], env: driverEnv({}) });
+  try {
+    other.send(['R 5000 1', 'I "fresh"', `P ${dir}/`, `o -1 2 ${join(dir, 'libheap.so')}`, 'G', ''].join('\n'));
+    const ev = await other.next(10_000);
+    expect(ev.kind === 'line' && (JSON.parse(ev.line) as { exitCode: number }).exitCode).toBe(first);
+  } finally {
+    await other.stop();
+  }
 });

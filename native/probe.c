@@ -234,23 +234,47 @@ static int check_audit_dlmopen(void) {
   return check_service("probe_malloc", "LD_AUDIT and dlmopen together; malloc");
 }
 
-/* What an auditor hears of the ld.so stand-in a new namespace gets. */
+/* The entry of the namespace of h named `name` (basename), or NULL. */
+static struct link_map *entry_named(void *h, const char *name) {
+  struct link_map *m = NULL;
+  if (dlinfo(h, RTLD_DI_LINKMAP, &m) != 0 || m == NULL) return NULL;
+  while (m->l_prev) m = m->l_prev;
+  for (; m; m = m->l_next) {
+    const char *slash = strrchr(m->l_name, '/');
+    if (strcmp(slash ? slash + 1 : m->l_name, name) == 0) return m;
+  }
+  return NULL;
+}
+
+/* The audit module's records of `kind` from `from` on (native/audit.c): for ld.so's stand-in, by lmid and name or by cookie. */
+static int audit_saw(char kind, long lmid, uintptr_t cookie, off_t from, off_t *end) {
+  struct dlmspec_audit_record r;
+  int seen = 0;
+  off_t at = from;
+  for (; pread(DLMSPEC_AUDIT_FD, &r, sizeof r, at) == (ssize_t)sizeof r; at += sizeof r) {
+    if (memcmp(r.magic, "DLMA", 4) != 0 || r.kind != kind) continue;
+    if (kind == 'o' && r.lmid == lmid && strcmp(r.name, "ld-linux-x86-64.so.2") == 0) seen = 1;
+    if (kind == 'c' && r.cookie == cookie) seen = 1;
+  }
+  if (end) *end = at;
+  return seen;
+}
+
+/* What an auditor hears of the ld.so stand-in a new namespace gets: la_objopen when it is added, la_objclose when it goes. */
 static int check_audit_ldso(void) {
   if (!getenv("LD_AUDIT")) return FAILS("not run under an audit module");
   long ns;
   void *h = newns(LIB, RTLD_NOW, &ns);
   if (!h) return FAILS("dlmopen(LM_ID_NEWLM, libdlmspec_probe.so): %s", err());
-  if (holds(h, "ld-linux-x86-64.so.2") == 0) return FAILS("namespace %ld has no ld.so stand-in (its libc is namespace 0's)", ns);
-  struct dlmspec_audit_record r;
-  int opened = 0, standin = 0;
-  for (off_t at = 0; pread(DLMSPEC_AUDIT_FD, &r, sizeof r, at) == (ssize_t)sizeof r; at += sizeof r) {
-    if (memcmp(r.magic, "DLMA", 4) != 0 || r.kind != 'o' || r.lmid != ns) continue;
-    opened++;
-    if (strcmp(r.name, "ld-linux-x86-64.so.2") == 0) standin = 1;
-  }
-  if (opened == 0) return FAILS("no la_objopen at all for namespace %ld (is the audit module's descriptor there?)", ns);
-  if (!standin) return FAILS("la_objopen for %d objects of namespace %ld, none for its ld.so stand-in (its la_objclose comes at unload)", opened, ns);
-  return WORKS("la_objopen for the ld.so stand-in of namespace %ld, as for its %d other objects", ns, opened - 1);
+  struct link_map *standin = entry_named(h, "ld-linux-x86-64.so.2");
+  if (standin == NULL) return FAILS("namespace %ld has no ld.so stand-in (its libc is namespace 0's)", ns);
+  off_t end = 0;
+  int opened = audit_saw('o', ns, 0, 0, &end);
+  if (dlclose(h) != 0) return FAILS("dlclose: %s", err());
+  /* The cookie the loader gives an object starts out as its link map (rtld-audit(7)). */
+  int closed = audit_saw('c', ns, (uintptr_t)standin, end, NULL);
+  if (opened && closed) return WORKS("la_objopen(ld-linux-x86-64.so.2, %ld) with the namespace's other objects, la_objclose when it went", ns);
+  return FAILS("for the ld.so stand-in of namespace %ld: la_objopen %s, la_objclose %s", ns, opened ? "yes" : "none", closed ? "yes" : "none");
 }
 
 /*

@@ -170,9 +170,9 @@ export const CAPABILITIES: readonly Capability[] = [
   },
   {
     name: 'audit-ldso-objopen',
-    title: 'an auditor is told of the ld.so stand-in of a new namespace (la_objopen)',
-    runs: 'under an audit module, dlmopen(LM_ID_NEWLM) of a libc-linked DSO; the la_objopen calls the module got',
-    works: 'la_objopen(ld-linux-x86-64.so.2, N) came with the namespace\'s other objects; fails also when the namespace has no stand-in (a shared libc)',
+    title: 'an auditor is told of the ld.so stand-in of a new namespace (la_objopen, la_objclose)',
+    runs: 'under an audit module, dlmopen(LM_ID_NEWLM) of a libc-linked DSO, then dlclose; the la_objopen and la_objclose calls the module got for the stand-in',
+    works: 'la_objopen(ld-linux-x86-64.so.2, N) came with the namespace\'s other objects and la_objclose when it went; fails also when the namespace has no stand-in (a shared libc)',
     check: 'audit-ldso-objopen',
     audit: true,
     rules: ['AUD2', 'NS4'],
