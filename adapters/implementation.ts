@@ -17,6 +17,8 @@ export interface SystemInfo {
    * without it the newest behaviour is the judge.
    */
   readonly release?: string;
+  /** The GLIBC_TUNABLES the loader runs with (the sorter it picks, spec/sorter.ts); optional. */
+  readonly tunables?: string;
   /**
    * Additive extensions of protocol 1 the implementation speaks, each with its
    * own version (PROTOCOL.md section 9): `audit: 1`, every observation carries

@@ -4,6 +4,7 @@
  * shrinking, counts), and the servers share the work.
  */
 import { afterAll, expect, test } from 'vitest';
+import { backportRuns } from '../harness/backports.ts';
 import { validate, type Validation } from '../harness/validate.ts';
 import { findMutant } from '../mutants/index.ts';
 import type { ShimMutant } from '../mutants/mutant.ts';
@@ -56,7 +57,8 @@ test('a conforming loader: the same report on two servers, the work shared, noth
   expect(alone.counterexample).toBeNull();
   expect(report(pooled)).toEqual(report(alone));
   const total = servers[0]!.runs + servers[1]!.runs;
-  expect(total).toBe(alone.executions);
+  // Besides the sequences, the backports of the loader's release are measured once (harness/backports.ts).
+  expect(total).toBe(alone.executions + backportRuns('glibc', (await servers[0]!.hello()).release, false));
   expect(Math.min(servers[0]!.runs, servers[1]!.runs)).toBeGreaterThan(total / 4);
 });
 
@@ -66,6 +68,7 @@ test('a loader that deviates: the same findings, shrunk to the same counterexamp
   expect(alone.findings.length).toBeGreaterThan(0);
   expect(report(pooled)).toEqual(report(alone));
   // Sequences run ahead of a failure are wasted, at most the window (4 per server).
-  expect(servers[0]!.runs + servers[1]!.runs).toBeLessThanOrEqual(alone.executions + 8 * alone.findings.length);
+  const measured = backportRuns('glibc', (await servers[0]!.hello()).release, false);
+  expect(servers[0]!.runs + servers[1]!.runs).toBeLessThanOrEqual(alone.executions + measured + 8 * alone.findings.length);
   expect(Math.min(servers[0]!.runs, servers[1]!.runs)).toBeGreaterThan(0);
 });

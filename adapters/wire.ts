@@ -98,6 +98,7 @@ export function helloReply(msg: Json): SystemInfo {
     system: array(msg.system, 'hello.system').map((s, i) => systemObject(s, `hello.system[${i}]`)),
     initial: namespaces(msg.initial, 'hello.initial'),
     ...(msg.release === undefined ? {} : { release: release(msg.release) }),
+    ...(msg.tunables === undefined ? {} : { tunables: str(msg.tunables, 'hello.tunables') }),
   };
   return msg.extensions === undefined ? info : { ...info, extensions: extensions(msg.extensions) };
 }

@@ -45,7 +45,7 @@ export function counterexampleFile(
     ...implOptions,
     shrunk: how.shrunk,
     ...(how.note !== undefined ? { note: how.note } : {}),
-    system: { system: c.system.system, initial: c.system.initial, ...(c.system.release !== undefined ? { release: c.system.release } : {}) },
+    system: { system: c.system.system, initial: c.system.initial, ...(c.system.release !== undefined ? { release: c.system.release } : {}), ...(c.system.tunables !== undefined ? { tunables: c.system.tunables } : {}), ...(c.system.backports !== undefined && c.system.backports.length > 0 ? { backports: c.system.backports } : {}) },
     ...(c.strict === true ? { strict: true } : {}),
     graph: c.graph,
     calls: c.calls,

@@ -5,6 +5,7 @@
  */
 import type { Implementation, SystemInfo } from '../adapters/implementation.ts';
 import { runSpec, type SystemDescription } from '../spec/run.ts';
+import { loaderSystem } from './backports.ts';
 import type { Counterexample } from './counterexample.ts';
 import { EnvironmentError } from './files.ts';
 import { judge, type Finding } from './judge.ts';
@@ -40,9 +41,9 @@ export async function replayCounterexample(impl: Implementation, c: Counterexamp
     if ((e as Error).name === 'BuildError') throw e;
     throw new EnvironmentError(`cannot replay on ${impl.name}: its handshake failed: ${(e as Error).message.split('\n')[0]}`);
   }
-  const base: SystemDescription = how.system === 'loader' ? { system: info.system, initial: info.initial, ...(info.release !== undefined ? { release: info.release } : {}) } : c.system;
+  const base: SystemDescription = how.system === 'loader' ? await loaderSystem(impl, info, c.profile, how.release ?? info.release) : c.system;
   const release = how.release ?? base.release;
-  const system: SystemDescription = { system: base.system, initial: base.initial, ...(release !== undefined ? { release } : {}) };
+  const system: SystemDescription = { ...base, ...(release !== undefined ? { release } : {}) };
   const steps = runSpec(c.profile, c.graph, c.calls, system, { strict: how.strict ?? c.strict === true }).steps;
   let outcome;
   try {

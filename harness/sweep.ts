@@ -22,6 +22,7 @@ import { arbCheckedScenario, type CheckedScenario, type Scenario } from '../gene
 import type { GraphOptions } from '../generators/graph.ts';
 import type { Profile } from '../spec/profile.ts';
 import type { SystemDescription } from '../spec/run.ts';
+import { loaderSystem } from './backports.ts';
 import { SPEC_VERSION, type Counterexample } from './counterexample.ts';
 import { counterexampleFile, writeCounterexample, type ImplOptions } from './counterexample-file.ts';
 import { failedRule, findingKey } from './findings.ts';
@@ -161,7 +162,7 @@ export async function sweep(impl: Implementation, opts: SweepOptions): Promise<S
   }
   const profile = opts.profile ?? opts.chooseProfile(info);
   const release = opts.release ?? info.release;
-  const system: SystemDescription = { system: info.system, initial: info.initial, ...(release !== undefined ? { release } : {}) };
+  const system: SystemDescription = await loaderSystem(impl, info, profile, release);
   const arb = arbCheckedScenario({ profile, system, maxCalls, avoidKnownBugs: opts.avoidKnownBugs, ...opts.graph });
   const rules: RuleCounts = {};
   const bugs: RuleCounts = {};

@@ -24,6 +24,7 @@ import { generatedOnce } from '../generators/generated-once.ts';
 import type { GraphOptions } from '../generators/graph.ts';
 import type { Profile } from '../spec/profile.ts';
 import { runSpec, type SystemDescription } from '../spec/run.ts';
+import { loaderSystem } from './backports.ts';
 import { SPEC_VERSION, type Counterexample } from './counterexample.ts';
 import { counterexampleFile, writeCounterexample, type ImplOptions } from './counterexample-file.ts';
 import { EnvironmentError } from './files.ts';
@@ -157,7 +158,7 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
   const profile = opts.profile ?? opts.chooseProfile?.(info) ?? 'glibc';
   // The release judged: --glibc-version, else what the loader says it is, else the newest behaviour.
   const release = opts.release ?? info.release;
-  const system = { system: info.system, initial: info.initial, ...(release !== undefined ? { release } : {}) };
+  const system = await loaderSystem(impl, info, profile, release);
   const seed = opts.seed ?? Date.now() ^ (Math.random() * 0x100000000);
   const maxFindings = opts.path !== undefined ? 1 : (opts.maxFindings ?? 1);
   const maxCalls = opts.maxCalls ?? DEFAULT_MAX_CALLS;

@@ -34,6 +34,15 @@ export interface Entry {
    * open that took it in (`update_scopes`). CLOSE5 reads it.
    */
   readonly scope: readonly number[];
+  /**
+   * glibc's `l_initfini`, which the sorters walk (spec/sort-maps.ts): null
+   * until set; for an object dlopen opened, its whole search list sorted
+   * (`_dl_map_object_deps`), for one loaded as a dependency, itself and its
+   * direct DT_NEEDED in link order; a proxy's, itself.
+   */
+  readonly initfini: readonly number[] | null;
+  /** glibc's `l_reldeps`: objects a symbol of it was bound to outside its DT_NEEDED (none yet: no test DSO binds across). */
+  readonly reldeps: readonly number[];
 }
 
 /** Whether the spec follows the entry's scope: a dependency-only entry dlopen loaded (CLOSE5). */

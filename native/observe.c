@@ -410,6 +410,12 @@ void put_hello(struct buf *b) {
   /* The release the spec judges this loader by (PROTOCOL.md section 3): the libc the driver runs with is the loader's own. */
   put(b, ",\"release\":");
   put_json(b, gnu_get_libc_version(), NULL);
+  /* The tunables it runs with: glibc.rtld.dynamic_sort picks its sorter (spec/sorter.ts). */
+  const char *tunables = getenv("GLIBC_TUNABLES");
+  if (tunables) {
+    put(b, ",\"tunables\":");
+    put_json(b, tunables, NULL);
+  }
   put(b, ",\"system\":[");
   for (int i = 0, k = 0; i < w.n; i++)
     if (w.e[i].ns == 0) {

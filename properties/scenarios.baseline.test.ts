@@ -397,27 +397,27 @@ describe('LOAD1..LOAD6: loading', () => {
     },
   });
   row({
-    name: '[LOAD3] objects in a cycle construct once each, in either order',
+    name: '[LOAD3] objects in a cycle construct once each, the opened one last',
     graph: G,
     call: dlmopen(NEWLM, 'libp.so', NOW),
     both: { after: { 1: ['+libp.so', '+libq.so'] }, handle: '1', events: ['ctor libq.so@1', 'ctor libp.so@1'] },
   });
   row({
-    name: '[LOAD3] around a cycle nothing is ordered: a cycle member may construct before a leaf it reaches (seen on glibc 2.36)',
+    name: '[LOAD3] around a cycle the sorter decides: the leaf the cycle reaches first, the opened object last (spec/sorter.test.ts: per release)',
     graph: G,
     call: dlmopen(NEWLM, 'libv.so', NOW),
     both: {
       after: { 1: ['+libv.so', '+libw.so', '+libx.so'] },
       handle: '1',
-      events: ['ctor libv.so@1', 'ctor libw.so@1', 'ctor libx.so@1'],
+      events: ['ctor libx.so@1', 'ctor libw.so@1', 'ctor libv.so@1'],
     },
   });
   row({
-    name: '[CLOSE3] around a cycle nothing is ordered: a leaf may destruct before the cycle members that reach it',
+    name: '[CLOSE3] around a cycle the closed object destructs first, the leaf the cycle reaches last',
     graph: G,
     before: [dlmopen(NEWLM, 'libv.so', NOW)],
     call: dlclose(0),
-    both: { after: { 0: [] }, events: ['dtor libx.so@1', 'dtor libw.so@1', 'dtor libv.so@1'] },
+    both: { after: { 0: [] }, events: ['dtor libv.so@1', 'dtor libw.so@1', 'dtor libx.so@1'] },
   });
   row({
     name: '[LOAD3][LOAD1] a reopen runs no constructor',
@@ -522,11 +522,11 @@ describe('CLOSE1..CLOSE4: unloading', () => {
     both: { after: { 1: ['libe.so', 'libh.so'] }, events: ['dtor libd.so@1', 'dtor libf.so@1'] },
   });
   row({
-    name: '[CLOSE1][CLOSE3] a cycle is collected; its members destruct in either order',
+    name: '[CLOSE1][CLOSE3] a cycle is collected; the closed object destructs first',
     graph: G,
     before: [dlmopen(NEWLM, 'libp.so', NOW)],
     call: dlclose(0),
-    both: { after: { 0: [] }, events: ['dtor libq.so@1', 'dtor libp.so@1'] },
+    both: { after: { 0: [] }, events: ['dtor libp.so@1', 'dtor libq.so@1'] },
   });
   row({
     name: '[CLOSE1] unloading is per namespace: the same object in namespace 0 stays',

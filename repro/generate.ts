@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_TUNABLES } from '../adapters/native.ts';
+import { sorterOf } from '../spec/sorter.ts';
 import { formatCall, type Call } from '../model/call.ts';
 import type { Dso } from '../model/dso.ts';
 import { formatLmid, formatMode } from '../model/mode.ts';
@@ -154,6 +155,16 @@ function mainC(c: CounterexampleFile): string {
 }
 
 /**
+ * LOAD3, CLOSE3: the `glibc.rtld.dynamic_sort` value (1 original, 2 DFS) of
+ * the sorter the spec followed at the file's release and tunables, so that
+ * a release with another default sorts as the expectations do (2.34 has
+ * only the original sorter and ignores the tunable).
+ */
+function sorterNumber(c: CounterexampleFile): 1 | 2 {
+  return sorterOf(runSpec(c.profile, c.graph, [], c.system, { strict: c.strict === true }).ctx) === 'original' ? 1 : 2;
+}
+
+/**
  * The Makefile. Nothing of the file's implOptions (loader, library path,
  * environment) goes in: a file never chooses what runs; the user names a
  * loader on make's command line.
@@ -174,8 +185,8 @@ function makefile(c: CounterexampleFile): string {
     'CC ?= cc',
     'RTLD ?=',
     'RTLD_LIBRARY_PATH ?=',
-    // dlmspec's own constant, not the file's.
-    `RUN_ENV ?= GLIBC_TUNABLES=${DEFAULT_TUNABLES}`,
+    // dlmspec's own constant, not the file's, and the sorter the expectations were computed for.
+    `RUN_ENV ?= GLIBC_TUNABLES=${DEFAULT_TUNABLES}:glibc.rtld.dynamic_sort=${sorterNumber(c)}`,
     'CFLAGS_MAIN = -O2 -std=gnu11 -Wall -Wextra',
     '',
     `DSOS = ${dsos.map((d) => `lib/${makeWord(d.name)}`).join(' ')}`,
@@ -202,7 +213,8 @@ function makefile(c: CounterexampleFile): string {
   }
   lines.push(
     '# As the native driver runs: LD_* variables cleared, room for 16 namespaces of libc copies,',
-    '# freed memory poisoned (glibc.malloc.perturb) so that a use after free crashes every time.',
+    '# freed memory poisoned (glibc.malloc.perturb) so that a use after free crashes every time,',
+    '# and the dependency sorter (glibc.rtld.dynamic_sort) whose order main.c expects.',
     'run: all',
     '\tenv $(foreach v,$(filter LD_%,$(.VARIABLES)),-u $(v)) $(if $(RTLD_LIBRARY_PATH),$(if $(RTLD),,LD_LIBRARY_PATH=$(RTLD_LIBRARY_PATH))) $(RUN_ENV) \\',
     '\t  $(if $(RTLD),$(RTLD) $(if $(RTLD_LIBRARY_PATH),--library-path $(RTLD_LIBRARY_PATH))) ./main "$(CURDIR)/lib"',

@@ -9,7 +9,7 @@ import type { Observation } from '../model/observation.ts';
 import { SPEC_VERSION, type Counterexample } from '../harness/counterexample.ts';
 import { judge, type Finding } from '../harness/judge.ts';
 import type { Profile } from '../spec/profile.ts';
-import { runSpec } from '../spec/run.ts';
+import { describedSystem, runSpec, type SystemDescription } from '../spec/run.ts';
 import type { Step } from '../spec/step.ts';
 import { rowMismatch } from './check.ts';
 import type { Scenario } from './scenario.ts';
@@ -40,10 +40,9 @@ export const rowHolds = (r: RowVerdict): boolean => r.spec === null && r.table =
 export const runHolds = (r: ScenarioRun): boolean => r.finding === null && r.rows.every(rowHolds);
 
 /** Run a scenario on an implementation that already said hello; `profile` overrides the scenario's. */
-export async function runScenario(impl: Implementation, info: SystemInfo, scenario: Scenario, profile: Profile = scenario.profile): Promise<ScenarioRun> {
+export async function runScenario(impl: Implementation, info: SystemInfo, scenario: Scenario, profile: Profile = scenario.profile, system: SystemDescription = describedSystem(info)): Promise<ScenarioRun> {
   const calls = scenario.rows.map((r) => r.call);
-  // Judged at the implementation's own release, as `validate` judges it.
-  const system = { system: info.system, initial: info.initial, ...(info.release !== undefined ? { release: info.release } : {}) };
+  // Judged at the implementation's own release, as `validate` judges it (`system`: harness/backports.ts loaderSystem).
   const steps = runSpec(profile, scenario.graph, calls, system).steps;
   let outcome: RunOutcome;
   try {

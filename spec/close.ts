@@ -2,7 +2,9 @@
 import type { LifecycleEvent } from '../model/observation.ts';
 import { tracksScope, type Entry, type LoaderState } from '../model/state.ts';
 import { exercise, objectInfo, type SpecContext } from './context.ts';
-import { eventOrder } from './event-order.ts';
+import { chain } from './event-order.ts';
+import { behaviourOrFix, followsBug, ranged, since, until } from './releases.ts';
+import { sortAsReleased } from './sorter.ts';
 import * as msg from './messages.ts';
 import { entryOf, produce } from './object.ts';
 import { unchanged, type Outcome } from './outcome.ts';
@@ -51,12 +53,43 @@ function _dl_close_worker(ctx: SpecContext, state: LoaderState, counted: LoaderS
   }
   const dead = list.filter((e) => !live.has(e.id));
   if (dead.length > 0) exercise(ctx, 'CLOSE1');
+  const finiOrder = closeOrder(ctx, counted, list, entry, live);
   const swept = produce(counted, (d) => {
     for (const e of dead) delete d.entries[e.id];
     d.namespaces[entry.ns] = (d.namespaces[entry.ns] ?? []).filter((id) => !dead.some((e) => e.id === id));
   });
   const next = keptSearchLists(ctx, swept, list.filter((e) => live.has(e.id)), new Set(dead.map((e) => e.id)));
-  return { state: next, result: { kind: 'ok' }, ...destructors(ctx, state, dead) };
+  return { state: next, result: { kind: 'ok' }, ...destructors(ctx, state, dead, finiOrder) };
+}
+
+/** CLOSE3, by release: which entry `_dl_close_worker` keeps first when it sorts the namespace for destructors. */
+export const CLOSE_FORCE_FIRST = ranged<'namespace-head' | 'closed-object'>('CLOSE3', 'dlclose sorts destructors with the closed object first', [
+  until('2.39', 'namespace-head', 'the namespace list as it is, its first entry kept first in namespace 0 only: the closed object\'s destructor need not run first', 'glibc 2.34 to 2.38 elf/dl-close.c _dl_close_worker', { bug: 'GLIBC-DLCLOSE-FORCE-FIRST-ORDER' }),
+  since('2.39', 'closed-object', 'the closed object swapped to the front and kept first, in every namespace: its destructor runs first', 'commit 849274d48fc5, bug 30981'),
+]);
+
+/**
+ * CLOSE3: the order `_dl_close_worker` runs destructors in: the namespace's
+ * entries (`maps`, list order), sorted for finalisation (spec/sort-maps.ts)
+ * with the entries the close keeps marked, the closed object or the
+ * namespace's head first by release (CLOSE_FORCE_FIRST).
+ */
+function closeOrder(ctx: SpecContext, counted: LoaderState, list: readonly Entry[], entry: Entry, live: ReadonlySet<number>): number[] {
+  const ids = list.map((e) => e.id);
+  if (!list.some((e) => !live.has(e.id))) return ids;
+  const sorted = (first: 'namespace-head' | 'closed-object') => {
+    const maps = [...ids];
+    if (first === 'namespace-head') return sortAsReleased(ctx, counted, maps, entry.ns === 0, true, live);
+    const at = maps.indexOf(entry.id);
+    [maps[0], maps[at]] = [maps[at]!, maps[0]!];
+    return sortAsReleased(ctx, counted, maps, true, true, live);
+  };
+  const { value, bug } = behaviourOrFix(ctx, CLOSE_FORCE_FIRST);
+  const order = sorted(value);
+  // The release's order is a known bug's only where the fixed one would differ for the objects unloaded.
+  const dying = (o: readonly number[]) => JSON.stringify(o.filter((id) => !live.has(id)));
+  if (bug !== undefined && dying(sorted(bug.fixed)) !== dying(order)) followsBug(ctx, bug.id);
+  return order;
 }
 
 /**
@@ -78,13 +111,12 @@ function keptSearchLists(ctx: SpecContext, state: LoaderState, kept: readonly En
 }
 
 /**
- * CLOSE3: destructors of the real test entries unloaded, dependents first
- * (the order reads the state before the call: DT_NEEDED and proxy links,
- * which the count does not change).
+ * CLOSE3: destructors of the real test entries unloaded, in the order the
+ * close worker sorted them (`closeOrder`).
  */
-function destructors(ctx: SpecContext, state: LoaderState, dead: readonly Entry[]): Pick<Outcome, 'events' | 'order'> {
-  const dying = dead.filter((e) => e.kind === 'real' && objectInfo(ctx, e.object)?.test === true);
+function destructors(ctx: SpecContext, state: LoaderState, dead: readonly Entry[], order: readonly number[]): Pick<Outcome, 'events' | 'order'> {
+  const dying = order.map((id) => state.entries[id] as Entry).filter((e) => dead.some((d) => d.id === e.id) && e.kind === 'real' && objectInfo(ctx, e.object)?.test === true);
   if (dying.length > 0) exercise(ctx, 'CLOSE3');
   const events: LifecycleEvent[] = dying.map((e) => ({ event: 'dtor', object: e.object, ns: e.ns }));
-  return { events, order: eventOrder(state, events, dying.map((e) => e.id)) };
+  return { events, order: chain(events.length) };
 }

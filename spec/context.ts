@@ -16,6 +16,13 @@ export interface SpecContext {
   readonly release?: Release | null;
   /** Expect the fixed behaviour where the release has a modelled known bug (`--strict`). */
   readonly strict?: boolean;
+  /** The loader's GLIBC_TUNABLES (spec/sorter.ts reads glibc.rtld.dynamic_sort). */
+  readonly tunables?: string;
+  /**
+   * Modelled known bugs whose fix this loader has though its release
+   * predates it (a release branch's backport, measured: harness/backports.ts).
+   */
+  readonly backports?: readonly string[];
   readonly world: World;
   readonly exercised?: Set<string>;
   readonly bugs?: Set<string>;

@@ -49,3 +49,8 @@ export function eventOrder(state: LoaderState, events: readonly LifecycleEvent[]
   });
   return order;
 }
+
+/** The order constraints of events that run exactly in the order given: each before the next. */
+export function chain(n: number): Array<[number, number]> {
+  return Array.from({ length: Math.max(0, n - 1) }, (_, i): [number, number] => [i, i + 1]);
+}

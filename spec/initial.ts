@@ -33,7 +33,10 @@ export function initialState(system: readonly SystemObject[], initial: readonly 
     const deps = proxy ? [] : (neededOf.get(object) ?? []).flatMap((n) => byName.get(`${ns}/${n}`) ?? []);
     const master = proxy ? (byName.get(`0/${object}`)?.[0] as number) : null;
     // A start-up entry's search list is never the close worker's to make (CLOSE5 takes dlopen-loaded ones only).
-    entries[id] = { id, deps, openCount: 0, nodelete: false, startup: true, searchList: 'none', scope: [], object, ns, kind: proxy ? 'proxy' : 'real', master };
+    // Its l_initfini: itself and its DT_NEEDED (the program's, its whole search list); no test object depends on
+    // a start-up one through it, so where the sorters put start-up entries changes no test object's order.
+    const initfini = proxy ? [id] : [id, ...deps];
+    entries[id] = { id, deps, openCount: 0, nodelete: false, startup: true, searchList: 'none', scope: [], initfini, reldeps: [], object, ns, kind: proxy ? 'proxy' : 'real', master };
   }
   return { entries, namespaces, handles: {}, nextId: loaded.length };
 }

@@ -153,6 +153,46 @@ export const LOADER_BUGS: readonly LoaderBug[] = [
       'under LD_AUDIT, a dlclose that unloads objects calls la_objclose for each before la_activity(LA_ACT_DELETE), where process exit (_dl_fini) and rtld-audit(7) have LA_ACT_DELETE first: _dl_close_worker (elf/dl-close.c) signalled LA_ACT_DELETE only after its loop over the objects it unloads. Modelled (AUD5): every audited dlclose that unloads shows it.',
   },
   {
+    id: 'GLIBC-DFS-FORCE-FIRST-ORDER',
+    title: 'the DFS sorter ignores force_first: an object dlopen opens on a dependency cycle is not constructed last',
+    shows: 'divergence',
+    mode: 'plain',
+    profiles: ['glibc', 'rtld-shared'],
+    releases: { from: '2.35', until: '2.37' },
+    fixed: {
+      release: '2.37',
+      commit: '1df71d32fe5f5905ffd5d100e5e9ca8ad6210891',
+      bug: 28937,
+      title: 'elf: Implement force_first handling in _dl_sort_maps_dfs (bug 28937)',
+      backports: [
+        { branch: 'release/2.35/master', commit: 'd883d02008b0bd214bdca982f4be82a8d6856934' },
+        { branch: 'release/2.36/master', commit: 'da5f134f6d59701a3a6119309ae91c93c3fa5b51' },
+      ],
+    },
+    handling: 'modelled',
+    corpus: ['glibc-dfs-force-first-order.json'],
+    summary:
+      'the order of constructors when dlopen opens an object on a DT_NEEDED cycle: _dl_sort_maps_dfs (elf/dl-sort-maps.c) ignored its skip argument, so the l_initfini that _dl_map_object_deps (elf/dl-deps.c) sorts need not start with the opened object, and _dl_init, which runs it from the end, does not construct that object last. The same unused argument is GLIBC-CLOSE-FORCE-FIRST\'s cause. Modelled (LOAD3): the order is the release\'s, marked.',
+  },
+  {
+    id: 'GLIBC-DLCLOSE-FORCE-FIRST-ORDER',
+    title: 'dlclose does not run the closed object\'s destructor first when objects it unloads depend on it',
+    shows: 'divergence',
+    mode: 'plain',
+    profiles: ['glibc', 'rtld-shared'],
+    releases: { until: '2.39' },
+    fixed: {
+      release: '2.39',
+      commit: '849274d48fc59bfa6db3c713c8ced8026b20f3b7',
+      bug: 30981,
+      title: 'elf: Fix force_first handling in dlclose (bug 30981)',
+    },
+    handling: 'modelled',
+    corpus: ['glibc-dlclose-force-first-order.json'],
+    summary:
+      'the order of destructors of a dlclose that unloads objects on a cycle with the closed one: _dl_close_worker (elf/dl-close.c) sorted the namespace list as it stood, keeping its first entry first in namespace 0 only, so the closed object, wherever it was in the list, had no place of its own ("The force_first parameter was ineffective because the dlclose\'d object was not necessarily the first in the maps array"). Modelled (CLOSE3): the order is the release\'s, marked.',
+  },
+  {
     id: 'GLIBC-NS-DLOPEN-GLOBAL',
     title: 'dlopen with RTLD_GLOBAL from code in a secondary namespace crashes',
     shows: 'crash',

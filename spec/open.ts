@@ -22,8 +22,9 @@ import {
 } from '../model/mode.ts';
 import { canonicalHandle, freeNamespaces, tracksScope, type Entry, type LoaderState } from '../model/state.ts';
 import { refusedAuditorTarget } from './audit.ts';
-import { exercise, objectInfo, type SpecContext } from './context.ts';
-import { eventOrder } from './event-order.ts';
+import { exercise, libcName, objectInfo, type SpecContext } from './context.ts';
+import { chain, eventOrder } from './event-order.ts';
+import { sortAsReleased } from './sorter.ts';
 import * as msg from './messages.ts';
 import { unchanged, type Outcome } from './outcome.ts';
 import { _dl_new_object, createdSince, entryOf, findObject, LoadError, produce, type StateDraft } from './object.ts';
@@ -82,12 +83,13 @@ export function dlopenRefusesMode(_ctx: SpecContext, mode: number): boolean {
  */
 function _dl_open(ctx: SpecContext, state: LoaderState, file: string, mode: number, lmid: number, call: number, callerNs: number): Outcome {
   let opened: number | null = null;
+  let mapped: number | null = null;
   let next: LoaderState;
   try {
     next = produce(state, (draft) => {
       checkBinding(ctx, file, mode);
       const ns = targetNamespace(ctx, state, lmid, file, callerNs);
-      opened = dl_open_worker(ctx, draft, ns, file, mode);
+      ({ opened, mapped } = dl_open_worker(ctx, draft, ns, file, mode));
       if (opened !== null) draft.handles[call] = opened;
     });
   } catch (e) {
@@ -99,7 +101,7 @@ function _dl_open(ctx: SpecContext, state: LoaderState, file: string, mode: numb
   // Entry ids are never reused: no earlier call returned an entry this call created.
   const handle = entry.id >= state.nextId ? call : canonicalHandle(next, entry.id);
   const result: CallResult = { kind: 'handle', handle, ns: entry.ns, object: entry.object, proxy: entry.kind === 'proxy' };
-  return { state: next, result, ...constructors(ctx, state, next) };
+  return { state: next, result, ...constructors(ctx, state, next, mapped) };
 }
 
 /** LOAD4: a failed dlopen/dlmopen leaves no trace (the call's draft is dropped). */
@@ -138,20 +140,32 @@ function explicitNamespace(ctx: SpecContext, state: LoaderState, lmid: number, f
   throw new LoadError(msg.invalidTargetNamespace(file));
 }
 
-/** LOAD3: constructors of the real test entries the call created, dependencies first (proxies never construct, S6). */
-function constructors(ctx: SpecContext, before: LoaderState, next: LoaderState): Pick<Outcome, 'events' | 'order'> {
+/**
+ * LOAD3: constructors of the real test entries the call created, in the
+ * order `_dl_init` (elf/dl-init.c) calls them: the l_initfini of the object
+ * the open mapped (spec/sort-maps.ts made it), from the end, each entry not
+ * initialised before. Proxies never construct (S6). An entry created outside
+ * that list (a master in namespace 0 for a UNIQUE dependency, S8) is ordered
+ * only against its dependencies (spec/event-order.ts).
+ */
+function constructors(ctx: SpecContext, before: LoaderState, next: LoaderState, mapped: number | null): Pick<Outcome, 'events' | 'order'> {
   const created = Object.values(next.entries).filter((e) => e.id >= before.nextId);
   const running = created.filter((e) => e.kind === 'real' && objectInfo(ctx, e.object)?.test === true);
   if (running.length > 0) exercise(ctx, 'LOAD3');
-  const events: LifecycleEvent[] = running.map((e) => ({ event: 'ctor', object: e.object, ns: e.ns }));
-  return { events, order: eventOrder(next, events, running.map((e) => e.id)) };
+  const initfini = mapped === null ? [] : (next.entries[mapped]?.initfini ?? []);
+  const inOrder = [...initfini].reverse().filter((id) => running.some((e) => e.id === id));
+  const exact = inOrder.length === running.length;
+  const ordered = exact ? inOrder.map((id) => next.entries[id] as Entry) : running;
+  const events: LifecycleEvent[] = ordered.map((e) => ({ event: 'ctor', object: e.object, ns: e.ns }));
+  return { events, order: exact ? chain(events.length) : eventOrder(next, events, ordered.map((e) => e.id)) };
 }
 
 /**
  * dl_open_worker_begin: find or load `file` in `ns`, count the open; the
- * entry's id, or null for an RTLD_NOLOAD miss (MODE3).
+ * entry's id, or null for an RTLD_NOLOAD miss (MODE3), and the object the
+ * open mapped (the master when it shares), whose l_initfini `_dl_init` runs.
  */
-function dl_open_worker(ctx: SpecContext, draft: StateDraft, ns: number, file: string, mode: number): number | null {
+function dl_open_worker(ctx: SpecContext, draft: StateDraft, ns: number, file: string, mode: number): { opened: number | null; mapped: number | null } {
   const firstId = draft.nextId;
   const sharing = callShares(ctx, ns, mode, file);
   const existing = findObject(draft, ns, file);
@@ -173,13 +187,13 @@ function dl_open_worker(ctx: SpecContext, draft: StateDraft, ns: number, file: s
   } else {
     entry = mapped = _dl_map_object(ctx, draft, ns, file, mode);
   }
-  if (entry === null) return null;
+  if (entry === null) return { opened: null, mapped: null };
   bindNow(ctx, draft, firstId, mode);
   if (mapped !== undefined) ownSearchList(ctx, draft, mapped, firstId, mode);
   const opened = entryOf(draft, entry.id);
   opened.openCount += 1;
   if (mode & RTLD_NODELETE) nodelete(ctx, opened);
-  return opened.id;
+  return { opened: opened.id, mapped: mapped?.id ?? null };
 }
 
 /** LOAD1, S3: a name the namespace holds is that entry again (and MODE3: RTLD_NOLOAD finds it too). */
@@ -228,7 +242,9 @@ function ownSearchList(ctx: SpecContext, draft: StateDraft, mapped: Entry, first
       if (e.kind === 'real') for (const name of objectInfo(ctx, e.object)?.needed ?? []) refuseIsolatedDependency(ctx, e.ns, mode, name, findObject(draft, e.ns, name));
     }
   }
-  entryOf(draft, mapped.id).searchList = 'breadth-first';
+  // _dl_map_object_deps: the search list, sorted, becomes its l_initfini; libc, opened itself, takes part in the sort.
+  const sorted = sortAsReleased(ctx, draft as LoaderState, list.map((e) => e.id), !isLibc(ctx, mapped.object), false);
+  Object.assign(entryOf(draft, mapped.id), { searchList: 'breadth-first', initfini: sorted });
   for (const e of list) {
     if (e.id < firstId && tracksScope(e)) entryOf(draft, e.id).scope.push(mapped.id);
   }
@@ -269,6 +285,8 @@ function _dl_map_object_deps(ctx: SpecContext, draft: StateDraft, top: Draft<Ent
       deps.push(dep.id);
     }
     e.deps = deps;
+    // A dependency this open loaded: itself and its direct DT_NEEDED (the opened object's own list is sorted after).
+    if (e.id !== top.id) e.initfini = [e.id, ...deps];
   }
 }
 
@@ -302,6 +320,9 @@ function rtldProxy(ctx: SpecContext, draft: StateDraft, ns: number, name: string
   if (rtld === undefined) throw new Error(`internal: ${name} missing from namespace 0`);
   return _dl_new_proxy(ctx, draft, ns, rtld);
 }
+
+/** libc itself: when dlopen opens it, it takes part in its own sort (`_dl_map_object_deps`). */
+const isLibc = (ctx: SpecContext, object: string): boolean => object === libcName(ctx.world.system);
 
 /** NS5: a secondary namespace that needs libc (and does not share it, S8) gets its own copy. */
 function privateLibc(ctx: SpecContext): void {

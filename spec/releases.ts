@@ -45,12 +45,13 @@ export const until = <T>(bound: string, value: T, says: string, source: string, 
   ...(bug !== undefined ? { bug: bug.bug } : {}),
 });
 
-/** `[from, until)`: the releases from `from` on (up to `before`, when given). */
-export const since = <T>(bound: string, value: T, says: string, source: string, before?: string): Range<T> => ({
+/** `[from, until)`: the releases from `from` on (up to `before`, when given; a known bug of those releases, when named). */
+export const since = <T>(bound: string, value: T, says: string, source: string, before?: string, bug?: string): Range<T> => ({
   releases: before !== undefined ? { from: bound, until: before } : { from: bound },
   value,
   says,
   source,
+  ...(bug !== undefined ? { bug } : {}),
 });
 
 export function ranged<T>(rule: string, topic: string, ranges: readonly Range<T>[]): Ranged<T> {
@@ -68,18 +69,40 @@ export function rangeAt<T>(ctx: Pick<SpecContext, 'release'>, r: Ranged<T>): Ran
  * What the loader judged does, by its release: the value of its range. A
  * range that is a known bug gives the bug's behaviour and records it on the
  * step, unless the context is strict, which expects the fix (the first later
- * range that is no bug).
+ * range that is no bug), or the loader carries the fix's backport.
  */
 export function behaviour<T>(ctx: SpecContext, r: Ranged<T>): T {
   const at = rangeAt(ctx, r);
   if (at.bug === undefined) return at.value;
-  if (!ctx.strict) {
+  if (!ctx.strict && ctx.backports?.includes(at.bug) !== true) {
     ctx.bugs?.add(at.bug);
     return at.value;
   }
   const fixed = r.ranges.slice(r.ranges.indexOf(at) + 1).find((x) => x.bug === undefined);
   if (fixed === undefined) throw new Error(`internal: ${r.rule} (${r.topic}): ${at.bug} has no fixed range`);
   return fixed.value;
+}
+
+/**
+ * For a site that tells for itself whether a known bug changes anything: the
+ * value as `behaviour` gives it (the fix under strict) without recording
+ * the bug, and, when the release's range is a bug, the fixed value and the
+ * bug's ID, so that the site records it (`followsBug`) only when the two
+ * make a difference.
+ */
+export function behaviourOrFix<T>(ctx: SpecContext, r: Ranged<T>): { value: T; bug?: { id: string; fixed: T } } {
+  const at = rangeAt(ctx, r);
+  if (at.bug === undefined) return { value: at.value };
+  const fixed = r.ranges.slice(r.ranges.indexOf(at) + 1).find((x) => x.bug === undefined);
+  if (fixed === undefined) throw new Error(`internal: ${r.rule} (${r.topic}): ${at.bug} has no fixed range`);
+  // A loader carrying the fix's backport (CONFORMANCE.md, Releases) behaves as fixed releases do.
+  if (ctx.strict || ctx.backports?.includes(at.bug) === true) return { value: fixed.value };
+  return { value: at.value, bug: { id: at.bug, fixed: fixed.value } };
+}
+
+/** Record that the step's expectation follows known bug `id` (it made a difference here). */
+export function followsBug(ctx: SpecContext, id: string): void {
+  ctx.bugs?.add(id);
 }
 
 /** `since 2.41: la_objopen ... (commit, bug)`: a range as CONFORMANCE.md and the matrix print it. */

@@ -22,6 +22,10 @@ export interface SystemDescription {
   readonly initial: readonly NamespaceView[];
   /** The glibc release it is, as `gnu_get_libc_version()` says (model/release.ts); absent: the newest behaviour. */
   readonly release?: string;
+  /** The GLIBC_TUNABLES it runs with (the sorter, spec/sorter.ts); absent: none. */
+  readonly tunables?: string;
+  /** Modelled known bugs whose backported fix it was measured to have (harness/backports.ts). */
+  readonly backports?: readonly string[];
 }
 
 export interface JudgeOptions {
@@ -29,10 +33,18 @@ export interface JudgeOptions {
   readonly strict?: boolean;
 }
 
+/**
+ * What a loader's hello says of it, as the spec is instantiated with it: its
+ * start-up objects, its release (or `release`, `--glibc-version`), its tunables.
+ */
+export function describedSystem(info: { system: readonly SystemObject[]; initial: readonly NamespaceView[]; release?: string; tunables?: string }, release = info.release): SystemDescription {
+  return { system: info.system, initial: info.initial, ...(release !== undefined ? { release } : {}), ...(info.tunables !== undefined ? { tunables: info.tunables } : {}) };
+}
+
 /** The context a sequence on `sys` is judged in: profile, release, strictness, objects. */
 export function specContext(profile: Profile, graph: DsoGraph, sys: SystemDescription, opts: JudgeOptions = {}): SpecContext {
   const release = sys.release === undefined ? null : parseRelease(sys.release);
-  return { profile, release, strict: opts.strict ?? false, world: { graph, system: sys.system } };
+  return { profile, release, strict: opts.strict ?? false, ...(sys.tunables !== undefined ? { tunables: sys.tunables } : {}), ...(sys.backports !== undefined && sys.backports.length > 0 ? { backports: sys.backports } : {}), world: { graph, system: sys.system } };
 }
 
 /** Run a whole sequence through the spec. `sys` defaults to the reference system of the profile. */

@@ -84,7 +84,8 @@ export function _dl_new_proxy(ctx: SpecContext, draft: StateDraft, ns: number, m
   if (series(ctx) && objectInfo(ctx, master.object)?.rtld !== true) exercise(ctx, 'S5', 'S13');
   entryOf(draft, master.id).nodelete = true;
   const proxy = _dl_new_object(draft, { object: master.object, ns, kind: 'proxy', master: master.id });
-  proxy.searchList = 'breadth-first'; // `_dl_new_proxy` runs `_dl_map_object_deps` on it ("so that relocations work")
+  // `_dl_new_proxy` runs `_dl_map_object_deps` on it ("so that relocations work"): its search list and l_initfini are itself.
+  Object.assign(proxy, { searchList: 'breadth-first', initfini: [proxy.id] });
   return proxy;
 }
 
