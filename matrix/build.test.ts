@@ -66,6 +66,18 @@ describe('the cells of the matrix', () => {
     expect(m.columns[0]!.knownBugs).toContain('GLIBC-AUDIT-RTLD-STANDIN-SILENT');
   });
 
+  test('of a rule\'s several ranges the latest change names the cell; a known bug\'s range no step met says so', () => {
+    const rules = { LOAD3: { exercised: 9, failures: 0 }, CLOSE3: { exercised: 9, failures: 0 } };
+    const at = (v: string, bugs: Record<string, number> = {}) => loader(v, v, { plain: sweep({ release: v, rules, bugs }) });
+    const m = buildMatrix({ seed: 1, plainRuns: 10, auditRuns: 10, loaders: [at('2.34'), at('2.36'), at('2.38', { 'GLIBC-DLCLOSE-FORCE-FIRST-ORDER': 2 }), at('2.42')] });
+    // LOAD3: the DFS sorter (2.35, 15a0c5730d1d) and its force_first fix (2.37, 1df71d32fe5f).
+    expect(cellOf(m, 'LOAD3', '2.42')).toMatchObject({ status: 'range', text: 'holds, since 2.37 (1df71d32)' });
+    expect(cellOf(m, 'LOAD3', '2.34')).toMatchObject({ status: 'range', text: 'holds, up to 2.34' });
+    expect(cellOf(m, 'LOAD3', '2.36')).toMatchObject({ status: 'range', text: 'holds, 2.35 to 2.36; GLIBC-DFS-FORCE-FIRST-ORDER not met' });
+    expect(cellOf(m, 'CLOSE3', '2.38')).toMatchObject({ status: 'known-bug', links: [{ target: 'GLIBC-DLCLOSE-FORCE-FIRST-ORDER' }] });
+    expect(cellOf(m, 'CLOSE3', '2.42')).toMatchObject({ status: 'range', text: 'holds, since 2.39 (849274d4)' });
+  });
+
   test('a mode whose every sequence crashes at its first call, or whose driver does not start, is a "crashes" cell and the loader differs', () => {
     const dead = loader('2.34', '2.34', { audit: sweep({ release: '2.34', audit: true, ran: 10, failedAtFirstCall: 10 }) });
     const mute = loader('2.35', '2.35', { audit: sweep({ release: '2.35', audit: true, ran: 0, handshake: 'killed by SIGSEGV before its hello' }) });

@@ -154,7 +154,11 @@ function ruleCell(l: LoaderRun, r: RuleRow): Cell {
   if (bug !== undefined) return cell('known-bug', 'known bug', `${formatRange(bug.releases)}: ${bug.says} (${bug.source})`, [{ label: bug.bug!, kind: 'bug', target: bug.bug! }]);
   if (steps === 0) return cell('not-reached', 'not reached', `no step of ${sweep.ran} sequences exercised ${r.rule}`);
   if (at.length > 0) {
-    const x = at[0]!;
+    // A known bug's range that no step followed: the runs never met a case where the bug and its fix differ.
+    const unmet = at.find((x) => x.bug !== undefined);
+    if (unmet !== undefined) return cell('range', `holds, ${formatRange(unmet.releases)}; ${unmet.bug} not met`, `${unmet.says} (${unmet.source}); no step of ${steps} met a case where the bug and its fix differ`);
+    // Of a rule's several ranges, the one the latest change began says most of this release.
+    const x = [...at].sort((p, q) => (q.releases.from === undefined ? -1 : p.releases.from === undefined ? 1 : compareReleases(parseRelease(q.releases.from), parseRelease(p.releases.from))))[0]!;
     const commit = shortCommit(x.source);
     return cell('range', `holds, ${formatRange(x.releases)}${commit !== null ? ` (${commit.slice(0, 8)})` : ''}`, `${x.says} (${x.source}); ${steps} steps`);
   }

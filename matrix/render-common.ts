@@ -41,6 +41,7 @@ export const PROBE_LEGEND: ReadonlyArray<readonly [string, string]> = [
 export const LEGEND: ReadonlyArray<readonly [string, string]> = [
   ['holds', 'the loader did what the rule says in every sequence that exercised it'],
   ['holds, since 2.41 (commit)', 'the rule changed between releases; the loader follows the range of releases it is in, which that upstream commit began'],
+  ['holds, up to 2.38; BUG not met', 'the release has that known bug, but no sequence of the run met a case where the bug and its fix differ'],
   ['known bug', 'the loader has a bug a later release fixed (or one not fixed yet), recorded below with its corpus file and a command that reproduces it'],
   ['DIVERGES', 'a difference nobody has explained yet: its shrunk counterexample file is linked'],
   ['SHOWS / DOES NOT SHOW', 'a known bug shows where its record says it should not, or not where it should'],

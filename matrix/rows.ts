@@ -47,7 +47,7 @@ export const RULE_GROUPS: readonly RuleGroup[] = [
       row('MODE6', 'dlopen refuses mode bits it does not know: "invalid mode parameter"'),
       row('LOAD1', 'a name already loaded in the namespace is the same handle again'),
       row('LOAD2', 'new objects are appended: the object, then its DT_NEEDED breadth-first'),
-      row('LOAD3', 'constructors run once, dependencies first'),
+      row('LOAD3', 'constructors run once, in the exact order of the release\'s sorter'),
       row('LOAD4', 'a failed open leaves no trace'),
       row('LOAD5', 'RTLD_NOW fails on an undefined symbol; RTLD_LAZY defers it'),
       row('LOAD6', 'a missing file or DT_NEEDED: "cannot open shared object file"'),
@@ -58,7 +58,7 @@ export const RULE_GROUPS: readonly RuleGroup[] = [
     rows: [
       row('CLOSE1', 'the last dlclose unloads what no root still needs, cycles included'),
       row('CLOSE2', 'dlclose of a nodelete object succeeds and unloads nothing'),
-      row('CLOSE3', 'destructors run when an object is unloaded, dependents first'),
+      row('CLOSE3', 'destructors run when an object is unloaded, in the sorter\'s exact order, the closed object first'),
       row('CLOSE4', 'dlclose of an object no longer open: "shared object not open"'),
       row('CLOSE5', 'a kept dependency-only object gets a search list of itself and its DT_NEEDED'),
     ],
