@@ -24,7 +24,7 @@ export interface SystemInfo {
    * own version (PROTOCOL.md section 9): `audit: 1`, every observation carries
    * `audit`.
    */
-  readonly extensions?: { readonly audit?: 1 };
+  readonly extensions?: { readonly audit?: 1; readonly process?: 1 };
 }
 
 /**

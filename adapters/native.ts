@@ -4,11 +4,11 @@
  * compiler; each run is a fresh process forked by the driver.
  */
 import { join, resolve } from 'node:path';
-import type { Call } from '../model/call.ts';
+import { placementProblem, type Call } from '../model/call.ts';
 import type { DsoGraph } from '../model/graph.ts';
-import { validateGraph } from '../model/graph.ts';
+import { programNeeded, validateGraph } from '../model/graph.ts';
 import { materialize } from '../native/build-dsos.ts';
-import { buildProgram } from '../native/build-programs.ts';
+import { buildGraphProgram, buildProgram } from '../native/build-programs.ts';
 import type { Implementation, RunOutcome, SystemInfo } from './implementation.ts';
 import type { Command } from './line-process.ts';
 import { ProtocolClient } from './protocol-client.ts';
@@ -24,6 +24,8 @@ export interface NativeOptions {
   readonly timeoutMs?: number;
   /** Run under dlmspec's audit module (native/audit.c) with LD_AUDIT: observations carry audit events. */
   readonly audit?: boolean;
+  /** GLIBC_TUNABLES to add to dlmspec's own (a scenario's `tunables`: glibc.rtld.dynamic_sort=1 picks the sorter). */
+  readonly tunables?: string;
 }
 
 /**
@@ -60,12 +62,13 @@ export function driverEnv(options: NativeOptions): NodeJS.ProcessEnv {
 }
 
 /** The request lines of native/driver.c (see its header). */
-export function encodeRun(id: string, dir: string, graph: DsoGraph, system: ReadonlySet<string>, calls: readonly Call[], timeoutMs: number): string {
+export function encodeRun(id: string, dir: string, graph: DsoGraph, system: ReadonlySet<string>, calls: readonly Call[], timeoutMs: number, program?: string): string {
   const inGraph = new Set(graph.dsos.map((d) => d.name));
   // Test DSOs (and names of no object: a missing file) by absolute path in the
   // graph's directory; the loader's own objects by plain name.
   const path = (file: string) => (system.has(file) && !inGraph.has(file) ? file : join(dir, file));
   const lines = [`R ${timeoutMs} ${calls.length}`, `I ${JSON.stringify(id)}`, `P ${dir}/`];
+  if (program !== undefined) lines.push(`X ${program}`);
   const safe = (s: string, what: string) => {
     if (/[\n\r]/.test(s) || s === '') throw new TypeError(`${what} ${JSON.stringify(s)} cannot be sent to the driver`);
     return s;
@@ -92,6 +95,15 @@ export function encodeRun(id: string, dir: string, graph: DsoGraph, system: Read
         break;
       case 'dlinfo':
         lines.push(`i ${int(c.handle, `${at} handle`)}`);
+        break;
+      case 'start':
+        lines.push('S');
+        break;
+      case 'call':
+        lines.push(`f ${int(c.handle, `${at} handle`)} ${safe(c.symbol, `${at} symbol`)}`);
+        break;
+      case 'exit':
+        lines.push('x');
         break;
     }
   });
@@ -120,11 +132,15 @@ export class NativeImplementation implements Implementation {
       env.LD_AUDIT = await buildProgram('audit');
       env.GLIBC_TUNABLES = AUDIT_TUNABLES;
     }
+    if (this.options.tunables !== undefined && this.options.tunables !== '') env.GLIBC_TUNABLES = `${env.GLIBC_TUNABLES}:${this.options.tunables}`;
     const { rtld, libraryPath } = this.options;
     if (rtld === undefined) return { file: driver, args: [], env };
     // Absolute, so the loader's names of system objects are too: the driver
     // leaves only absolute directory prefixes out of messages.
     const dirs = (typeof libraryPath === 'string' ? [libraryPath] : (libraryPath ?? [])).map((d) => resolve(d));
+    // A graph's program (start-up objects) is run through the same loader, the same way (native/driver.c exec_program).
+    env.DLMSPEC_RTLD = resolve(rtld);
+    if (dirs.length) env.DLMSPEC_LIBRARY_PATH = dirs.join(':');
     return { file: resolve(rtld), args: [...(dirs.length ? ['--library-path', dirs.join(':')] : []), driver], env };
   }
 
@@ -143,9 +159,13 @@ export class NativeImplementation implements Implementation {
   async run(graph: DsoGraph, calls: readonly Call[]): Promise<RunOutcome> {
     if (!this.systemNames) await this.hello();
     validateGraph(graph, [...this.systemNames!]);
+    const placement = placementProblem(calls);
+    if (placement !== null) throw new TypeError(placement);
     const dir = await materialize(graph);
+    // The program itself needs test DSOs at start-up: the calls run in a build of the driver linked with them.
+    const program = programNeeded(graph).length > 0 || graph.program?.soname !== undefined ? await buildGraphProgram(graph, dir) : undefined;
     const id = `r${++this.runs}`;
-    const request = encodeRun(id, dir, graph, this.systemNames!, calls, this.timeoutMs);
+    const request = encodeRun(id, dir, graph, this.systemNames!, calls, this.timeoutMs, program);
     // The driver enforces the timeout itself and says so; the guard is for a
     // driver that stops answering altogether.
     return this.client.exchange(id, request, calls.length, this.timeoutMs + 5_000);

@@ -58,7 +58,7 @@ test('a conforming loader: the same report on two servers, the work shared, noth
   expect(report(pooled)).toEqual(report(alone));
   const total = servers[0]!.runs + servers[1]!.runs;
   // Besides the sequences, the backports of the loader's release are measured once (harness/backports.ts).
-  expect(total).toBe(alone.executions + backportRuns('glibc', (await servers[0]!.hello()).release, false));
+  expect(total).toBe(alone.executions + await backportRuns('glibc', (await servers[0]!.hello()).release, false));
   expect(Math.min(servers[0]!.runs, servers[1]!.runs)).toBeGreaterThan(total / 4);
 });
 
@@ -68,7 +68,7 @@ test('a loader that deviates: the same findings, shrunk to the same counterexamp
   expect(alone.findings.length).toBeGreaterThan(0);
   expect(report(pooled)).toEqual(report(alone));
   // Sequences run ahead of a failure are wasted, at most the window (4 per server).
-  const measured = backportRuns('glibc', (await servers[0]!.hello()).release, false);
+  const measured = await backportRuns('glibc', (await servers[0]!.hello()).release, false);
   expect(servers[0]!.runs + servers[1]!.runs).toBeLessThanOrEqual(alone.executions + measured + 8 * alone.findings.length);
   expect(Math.min(servers[0]!.runs, servers[1]!.runs)).toBeGreaterThan(0);
 });

@@ -23,12 +23,17 @@ export class SpecImplementation implements Implementation {
   /** Its hello names its release as a loader's does, so it is judged by the behaviour it has. */
   async hello(): Promise<SystemInfo> {
     const at = this.sys.release !== undefined ? ` as of glibc ${this.sys.release}` : '';
-    return { implementation: `dlmspec reference spec (${this.profile}${at})`, ...this.sys };
+    return { implementation: `dlmspec reference spec (${this.profile}${at})`, ...this.sys, extensions: { process: 1 } };
   }
 
   async run(graph: DsoGraph, calls: readonly Call[]): Promise<RunOutcome> {
     const run = runSpec(this.profile, graph, calls, this.sys);
-    const observations: Observation[] = run.steps.map(({ expected }) => reported(expected));
+    const observations: Observation[] = [];
+    for (const { expected } of run.steps) {
+      // A call whose binding the loader cannot make ends the process there, as ld.so does (exit status 127).
+      if (expected.result.kind === 'fatal') return { status: 'crash', observations, signal: null, exitCode: 127, detail: expected.result.error };
+      observations.push(reported(expected));
+    }
     return { status: 'ok', observations };
   }
 

@@ -114,10 +114,10 @@ function release(v: unknown): string {
 function extensions(v: unknown): NonNullable<SystemInfo['extensions']> {
   const o = object(v, 'hello.extensions');
   for (const [name, version] of Object.entries(o)) {
-    if (name !== 'audit') fail(`hello.extensions.${name}`, 'unknown extension (this harness knows "audit")');
-    if (version !== 1) fail('hello.extensions.audit', `expected version 1, got ${JSON.stringify(version)}`);
+    if (name !== 'audit' && name !== 'process') fail(`hello.extensions.${name}`, 'unknown extension (this harness knows "audit" and "process")');
+    if (version !== 1) fail(`hello.extensions.${name}`, `expected version 1, got ${JSON.stringify(version)}`);
   }
-  return o.audit === undefined ? {} : { audit: 1 };
+  return { ...(o.audit === undefined ? {} : { audit: 1 as const }), ...(o.process === undefined ? {} : { process: 1 as const }) };
 }
 
 function callResult(v: unknown, where: string): CallResult {
@@ -141,6 +141,10 @@ function callResult(v: unknown, where: string): CallResult {
       return { kind: 'symbol', ns: int(o.ns, `${where}.ns`), object: str(o.object, `${where}.object`) };
     case 'lmid':
       return { kind: 'lmid', lmid: int(o.lmid, `${where}.lmid`) };
+    case 'started':
+    case 'called':
+    case 'exited':
+      return { kind: o.kind };
     default:
       fail(`${where}.kind`, `unknown result kind ${JSON.stringify(o.kind)}`);
   }
@@ -148,7 +152,7 @@ function callResult(v: unknown, where: string): CallResult {
 
 function lifecycleEvent(v: unknown, where: string): LifecycleEvent {
   const o = object(v, where);
-  if (o.event !== 'ctor' && o.event !== 'dtor') fail(`${where}.event`, 'expected "ctor" or "dtor"');
+  if (o.event !== 'ctor' && o.event !== 'dtor' && o.event !== 'enter' && o.event !== 'leave') fail(`${where}.event`, 'expected "ctor", "dtor", "enter" or "leave"');
   return { event: o.event, object: str(o.object, `${where}.object`), ns: int(o.ns, `${where}.ns`) };
 }
 
@@ -207,6 +211,11 @@ export function call(v: unknown, where: string): Call {
       return { op: 'dlsym', handle: int(o.handle, `${where}.handle`), symbol: str(o.symbol, `${where}.symbol`) };
     case 'dlinfo':
       return { op: 'dlinfo', handle: int(o.handle, `${where}.handle`) };
+    case 'start':
+    case 'exit':
+      return { op: o.op };
+    case 'call':
+      return { op: 'call', handle: int(o.handle, `${where}.handle`), symbol: str(o.symbol, `${where}.symbol`) };
     default:
       fail(`${where}.op`, `unknown op ${JSON.stringify(o.op)}`);
   }

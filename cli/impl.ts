@@ -138,11 +138,19 @@ export function jobsFor(choice: ImplChoice, p: Parsed): number {
 }
 
 /** The implementation; native with `jobs` above 1 is a pool of that many driver servers. */
-export function openImpl(choice: ImplChoice, jobs = 1): Implementation {
+/**
+ * The implementation `choice` names. `tunables`: GLIBC_TUNABLES it runs
+ * under besides dlmspec's own (a scenario's, scenarios/FORMAT.md): the
+ * native driver's and a program's environment, the spec's system.
+ */
+export function openImpl(choice: ImplChoice, jobs = 1, tunables?: string): Implementation {
   const { kind, options } = choice;
   switch (kind.kind) {
-    case 'spec':
-      return new SpecImplementation(kind.profile, kind.release === undefined ? undefined : { ...referenceSystem(kind.profile === 'rtld-shared'), release: kind.release });
+    case 'spec': {
+      const base = referenceSystem(kind.profile === 'rtld-shared');
+      const sys = { ...base, ...(kind.release !== undefined ? { release: kind.release } : {}), ...(tunables !== undefined ? { tunables } : {}) };
+      return new SpecImplementation(kind.profile, kind.release === undefined && tunables === undefined ? undefined : sys);
+    }
     case 'native': {
       const server = () =>
         new NativeImplementation({
@@ -151,12 +159,13 @@ export function openImpl(choice: ImplChoice, jobs = 1): Implementation {
           ...(options.env !== undefined ? { env: options.env } : {}),
           ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
           ...(options.audit ? { audit: true } : {}),
+          ...(tunables !== undefined ? { tunables } : {}),
         });
       return jobs > 1 ? new PooledImplementation(Array.from({ length: jobs }, server)) : server();
     }
     case 'cmd':
       return new ProcessImplementation(kind.argv, {
-        env: { ...process.env, ...(options.env ?? {}) },
+        env: { ...process.env, ...(options.env ?? {}), ...(tunables !== undefined ? { GLIBC_TUNABLES: [process.env.GLIBC_TUNABLES, options.env?.GLIBC_TUNABLES, tunables].filter(Boolean).join(':') } : {}) },
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       });
   }

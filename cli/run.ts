@@ -4,7 +4,10 @@
  * expectations; a run that departs from the spec is saved as a counterexample.
  */
 import { basename, join } from 'node:path';
-import type { SystemInfo } from '../adapters/implementation.ts';
+import type { Implementation, SystemInfo } from '../adapters/implementation.ts';
+import { loaderSystem } from '../harness/backports.ts';
+import type { Profile } from '../spec/profile.ts';
+import type { SystemDescription } from '../spec/run.ts';
 import { counterexampleFile, writeCounterexample } from '../harness/counterexample-file.ts';
 import { COUNTEREXAMPLE_SUFFIX } from '../harness/results.ts';
 import { shiftedForAudit } from '../scenarios/audit.ts';
@@ -53,7 +56,17 @@ export const runCommand: Command = {
     const profile = profileOption(p);
     const out = str(p, 'out');
     const choice = implChoice(p);
-    const impl = openImpl(choice);
+    // A scenario that names tunables (scenarios/FORMAT.md) runs on an implementation started with them.
+    const opened = new Map<string, { impl: Implementation; info: SystemInfo | null; systems: Partial<Record<Profile, SystemDescription>> }>();
+    const implFor = (tunables: string | undefined) => {
+      let o = opened.get(tunables ?? '');
+      if (o === undefined) {
+        o = { impl: openImpl(choice, 1, tunables), info: null, systems: {} };
+        opened.set(tunables ?? '', o);
+      }
+      return o;
+    };
+    const impl = implFor(undefined).impl;
     const json = flag(p, 'json');
     const text = { out: textStream(io, json) };
     const findings: SummaryFinding[] = [];
@@ -71,9 +84,15 @@ export const runCommand: Command = {
         if (json) writeSummary(io, { command: 'run', verdict: 'diverges', counts: { scenarios: files.length, failed: files.length }, findings: [{ file: null, kind: 'crash', step: null, message: `handshake failed: ${(e as Error).message}`, counterexample: null }] });
         return EXIT.diverges;
       }
+      opened.get('')!.info = info;
       for (const { path, scenario: written } of files) {
         const scenario = choice.options.audit ? shiftedForAudit(written) : written;
-        const run = await runScenario(impl, info, scenario, profile);
+        const own = implFor(scenario.tunables);
+        own.info ??= await own.impl.hello();
+        const judged = profile ?? scenario.profile;
+        // Backports are measured once per implementation and profile (harness/backports.ts).
+        const system = (own.systems[judged] ??= await loaderSystem(own.impl, own.info, judged));
+        const run = await runScenario(own.impl, own.info, scenario, profile, system);
         println(text.out, formatScenarioRun(run, path, choice.impl));
         if (!runHolds(run)) failed++;
         let saved: string | null = null;
@@ -95,7 +114,7 @@ export const runCommand: Command = {
     } catch (e) {
       throw describeEnvironmentError(e);
     } finally {
-      await impl.close().catch(() => {});
+      await Promise.all([...opened.values()].map((o) => o.impl.close().catch(() => {})));
     }
     if (json) writeSummary(io, { command: 'run', verdict: failed === 0 ? 'conforms' : 'diverges', counts: { scenarios: files.length, failed, rows, rowsFailed }, findings });
     println(text.out, failed === 0 ? `CONFORMS: ${files.length} scenario(s), every row holds on ${choice.impl}` : `DIVERGES: ${failed} of ${files.length} scenario(s) have rows that do not hold on ${choice.impl}`);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { match } from 'ts-pattern';
 import type { Call } from '../model/call.ts';
-import type { DsoGraph } from '../model/graph.ts';
+import { programNeeded, type DsoGraph } from '../model/graph.ts';
 import {
   LM_ID_BASE,
   LM_ID_CALLER,
@@ -38,7 +38,10 @@ export type AbstractCall =
   | { readonly op: 'dlsym'; readonly handle: number; readonly symbol: number }
   | { readonly op: 'dlinfo'; readonly handle: number }
   | { readonly op: 'reopen'; readonly handle: number; readonly mode: number }
-  | { readonly op: 'dependency'; readonly pick: number; readonly mode: number; readonly lookup: number | null };
+  | { readonly op: 'dependency'; readonly pick: number; readonly mode: number; readonly lookup: number | null }
+  /** The process extension: a call of a traced function through a live handle (`symbol` picks one of the graph's), and exit. */
+  | { readonly op: 'call'; readonly handle: number; readonly symbol: number }
+  | { readonly op: 'exit' };
 
 export interface Scenario {
   readonly graph: DsoGraph;
@@ -121,7 +124,7 @@ const FILE_PICKS = 15;
  *   and the lookups made again for it (S10); through an entry the close
  *   worker gave its list, the lookup is of a symbol that list misses.
  */
-export const abstractCalls = (profile: Profile): fc.Arbitrary<AbstractCall> => {
+export const abstractCalls = (profile: Profile, process = true): fc.Arbitrary<AbstractCall> => {
   const mode = arbMode(profile);
   const file = favourFirst(FILE_PICKS, 25);
   const symbol = favourFirst(SYMBOLS.length, 50);
@@ -135,6 +138,8 @@ export const abstractCalls = (profile: Profile): fc.Arbitrary<AbstractCall> => {
     { weight: 1, arbitrary: fc.record({ op: fc.constant('dlinfo' as const), handle: fc.nat(7) }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('reopen' as const), handle: favourFirst(7, 50), mode: reopenMode }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('dependency' as const), pick: favourFirst(7, 60), mode: reopenMode, lookup: sometimes(symbol, 70) }) },
+    // The process extension: a call of a traced function (none where the graph has none).
+    { weight: process ? 4 : 0, arbitrary: fc.record({ op: fc.constant('call' as const), handle: favourFirst(7, 50), symbol: fc.nat(7) }) },
   );
 };
 
@@ -156,7 +161,9 @@ export function arbScenario(opts: ScenarioOptions): fc.Arbitrary<Scenario> {
 
 /** Generated scenarios with the spec's run of each (see CheckedScenario). */
 export function arbCheckedScenario(opts: ScenarioOptions): fc.Arbitrary<CheckedScenario> {
-  const calls = fc.array(abstractCalls(opts.profile), { minLength: 1, maxLength: opts.maxCalls ?? 12 });
+  const process = opts.process !== false;
+  // Under the process extension every sequence ends with the process's exit (its destructors judged too, PROC3).
+  const calls = fc.array(abstractCalls(opts.profile, process), { minLength: 1, maxLength: opts.maxCalls ?? 12 }).map((a): AbstractCall[] => (process ? [...a, { op: 'exit' }] : a));
   // Sometimes fill most namespaces first, so that exhaustion (NS2) and reuse
   // (NS1) are reached. Lengths are uniform up to 20 (size 'max'), and the
   // prefix can shrink away entirely when a failure does not need it.
@@ -168,9 +175,9 @@ export function arbCheckedScenario(opts: ScenarioOptions): fc.Arbitrary<CheckedS
     lookup: fc.constant(null),
   });
   const crowd = fc.array(newlm, { minLength: 0, maxLength: 20, size: 'max' });
-  const abstract = fc.oneof({ weight: 19, arbitrary: calls }, { weight: 1, arbitrary: fc.tuple(crowd, calls).map(([a, b]) => [...a, ...b]) });
+  const abstract = fc.oneof({ weight: 19, arbitrary: calls }, { weight: 1, arbitrary: fc.tuple(crowd, calls).map(([a, b]): AbstractCall[] => [...a, ...b]) });
   const concrete = (graph: DsoGraph, a: readonly AbstractCall[]): SpecRun => concretizeRun(opts.profile, graph, a, opts.system, opts.avoidKnownBugs ?? false);
-  return fc.tuple(arbGraph(opts), abstract).map(([graph, a]) => {
+  return fc.tuple(arbGraph({ ...opts, traced: opts.traced ?? opts.profile === 'glibc' }), abstract).map(([graph, a]) => {
     const run = concrete(graph, a);
     return { scenario: { graph, calls: run.steps.map((s) => s.call) }, run };
   });
@@ -198,6 +205,9 @@ export function concretizeRun(profile: Profile, graph: DsoGraph, abstract: reado
   // Files are mostly the graph's own DSOs; the missing file and libc are rarer picks.
   const file = (k: number) =>
     files[k < FILE_PICKS - 1 ? k % graph.dsos.length : k === FILE_PICKS - 1 ? files.length - 2 : files.length - 1] as string;
+  const fns = graph.dsos.flatMap((d) => (d.fn !== undefined ? [d.fn] : []));
+  // The process ended (a binding the loader could not make): nothing runs after it.
+  const ended = () => steps.length > 0 && steps[steps.length - 1]!.expected.result.kind === 'fatal';
   /** Append `call` and advance the spec, unless it hits a known loader bug. */
   const push = (call: Call): void => {
     // The steps so far are the past calls a trigger reads (each its call and the state before it).
@@ -212,7 +222,10 @@ export function concretizeRun(profile: Profile, graph: DsoGraph, abstract: reado
     steps.push(s);
     state = s.after;
   };
+  // PROC1: the program's start-up comes first when it needs test DSOs.
+  if (programNeeded(graph).length > 0) push({ op: 'start' });
   for (const a of abstract) {
+    if (ended()) break;
     const live = liveHandles(state);
     const callers = live.filter((h) => canCall(ctx, state, h));
     const pick = (xs: readonly number[], k: number) => xs[k % xs.length];
@@ -246,6 +259,17 @@ export function concretizeRun(profile: Profile, graph: DsoGraph, abstract: reado
         const e = deps[c.pick % Math.max(deps.length, 1)];
         return e === undefined ? undefined : { op: 'dlmopen', lmid: e.ns, file: e.object, mode: c.mode };
       })
+      .with({ op: 'call' }, (c): Call | undefined => {
+        // A handle whose search list holds a traced function, and mostly one of those functions.
+        const traced = (h: number) => searchList(state, realEntry(state, handleEntry(state, h)!)).flatMap((e) => objectInfo(ctx, e.object)?.fn ?? []);
+        const withFns = live.filter((h) => traced(h).length > 0);
+        const handle = pick(withFns.length > 0 ? withFns : live, c.handle);
+        if (handle === undefined || fns.length === 0) return undefined;
+        const own = traced(handle);
+        const symbol = c.symbol < 6 && own.length > 0 ? own[c.symbol % own.length] : fns[c.symbol % fns.length];
+        return symbol === undefined ? undefined : { op: 'call', handle, symbol };
+      })
+      .with({ op: 'exit' }, (): Call => ({ op: 'exit' }))
       .exhaustive();
     if (call === undefined) continue;
     const index = steps.length;

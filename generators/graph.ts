@@ -109,6 +109,58 @@ export interface GraphOptions {
   readonly unique?: boolean;
   /** Allow DSOs that fail to load: a missing DT_NEEDED file, an undefined symbol (default true). */
   readonly failures?: boolean;
+  /**
+   * The process extension (default true): start-up DSOs the program needs
+   * (`program`), traced functions calling each other across DSOs (`fn`,
+   * `calls`, relocation dependencies); an implementation without it gets
+   * graphs of neither.
+   */
+  readonly process?: boolean;
+  /**
+   * Traced calls (default: as `process`). Off under the rtld-shared profile:
+   * a binding through a proxy to its master in namespace 0 is one
+   * `add_dependency` cannot record (the master is not in the caller's
+   * namespace list), which the spec does not model.
+   */
+  readonly traced?: boolean;
+}
+
+/** The traced function of DSO `i` (glibc's dso-sort-tests name theirs fn_a, fn_b, ...). */
+export const fnName = (i: number): string => `fn_${dsoName(i).slice(3, -3)}`;
+/** A callee no DSO defines: a lazy call of it ends the process, an RTLD_NOW open fails (PROC2, LOAD5). */
+export const GHOST_FN = 'fn_nowhere';
+
+/**
+ * Traced functions for a graph of `n` DSOs: DSO i defines fn_i when `has[i]`
+ * and calls up to two others, of later DSOs only (a call never comes back),
+ * whether or not it needs them: a callee outside its DT_NEEDED is bound
+ * through its scope (the global scope, RTLD_GLOBAL) or not at all, and a
+ * binding outside them is a relocation dependency (SYM3, SYM4). `ghost`: that
+ * DSO also calls a function no one defines.
+ */
+function traced(n: number, has: readonly boolean[], targets: readonly (readonly number[])[], ghost: number | null, blocked: number | null): Pick<Dso, 'fn' | 'calls'>[] {
+  return Array.from({ length: n }, (_, i) => {
+    if (!has[i] || i === blocked) return {};
+    const calls = [...new Set((targets[i] ?? []).map((t) => i + 1 + (t % Math.max(n - i - 1, 1))).filter((j) => j < n && has[j] && j !== blocked))].map(fnName);
+    if (ghost === i) calls.push(GHOST_FN);
+    return calls.length > 0 ? { fn: fnName(i), calls } : { fn: fnName(i) };
+  });
+}
+
+/**
+ * The program's start-up DSOs: the picked ones, in pick order, each once,
+ * leaving out any from which a missing file is reached (the program would
+ * not start).
+ */
+function startup(picks: readonly number[], dsos: readonly Dso[]): string[] {
+  const byName = new Map(dsos.map((d) => [d.name, d]));
+  const reachesMissing = (name: string, seen = new Set<string>()): boolean => {
+    if (seen.has(name)) return false;
+    seen.add(name);
+    const d = byName.get(name);
+    return d === undefined || d.needed.some((x) => reachesMissing(x, seen));
+  };
+  return [...new Set(picks.map((p) => dsos[p % dsos.length]!.name))].filter((name) => !reachesMissing(name));
 }
 
 /**
@@ -143,7 +195,10 @@ export function arbGraph(opts: GraphOptions = {}): fc.Arbitrary<DsoGraph> {
         // Four graphs in five; shrinks to none.
         shadowed: fc.nat(4).map((k) => k > 0),
         bottom: fc.boolean(),
-      }).map(({ random, flags, missing, undefinedAt, shadowed, bottom }) => {
+        // The process extension: a third of the graphs trace calls, a quarter give the program start-up DSOs.
+        trace: opts.process === false || opts.traced === false ? fc.constant(null) : sometimes(fc.record({ has: fc.array(fc.nat(3).map((k) => k > 0), { minLength: n, maxLength: n }), targets: fc.array(fc.array(fc.nat(n), { maxLength: 2 }), { minLength: n, maxLength: n }), ghost: sometimes(fc.nat(n - 1), 10) }), 30),
+        program: opts.process === false ? fc.constant(null) : sometimes(fc.array(fc.nat(n - 1), { minLength: 1, maxLength: 2 }), 25),
+      }).map(({ random, flags, missing, undefinedAt, shadowed, bottom, trace, program }) => {
         const edges = shapeEdges(shape, n, random);
         const symbols = flags.map((f) => f.symbols);
         const layered = bottom || shape === 'pinned' ? bottomOnly(edges, symbols) : symbols;
@@ -156,7 +211,11 @@ export function arbGraph(opts: GraphOptions = {}): fc.Arbitrary<DsoGraph> {
           symbols: exported[i]!,
           ...(undefinedAt === i ? { undefinedSymbol: UNDEFINED_SYMBOL } : {}),
         }));
-        return { dsos };
+        // The DSO with an undefined symbol traces nothing: which of the two an RTLD_NOW open names would hang on relocation order.
+        const fns = trace === null ? [] : traced(n, trace.has, trace.targets, trace.ghost, undefinedAt);
+        const withFns = fns.length === 0 ? dsos : dsos.map((d, i) => ({ ...d, ...fns[i] }));
+        const needed = program === null ? [] : startup(program, withFns);
+        return needed.length > 0 ? { dsos: withFns, program: { needed } } : { dsos: withFns };
       }),
     );
 }

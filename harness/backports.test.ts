@@ -15,7 +15,9 @@ describe('backportCandidates', () => {
   test('modelled bugs of the release with a backport somewhere; an audit bug only for a run under the audit module', () => {
     expect(backportCandidates('glibc', '2.36', false)).toEqual(['GLIBC-DFS-FORCE-FIRST-ORDER']);
     expect(backportCandidates('glibc', '2.37', false)).toEqual([]);
-    expect(backportCandidates('glibc', '2.34', true)).toEqual([]);
+    expect(backportCandidates('glibc', '2.34', false)).toEqual([]);
+    expect(backportCandidates('glibc', '2.34', true)).toEqual(['GLIBC-AUDIT-EXIT-NO-ACTIVITY', 'GLIBC-AUDIT-EXIT-STANDIN-SILENT']);
+    expect(backportCandidates('glibc', '2.39', true)).toEqual(['GLIBC-AUDIT-EXIT-STANDIN-SILENT']);
     expect(backportCandidates('glibc', undefined, false)).toEqual([]);
   });
 });

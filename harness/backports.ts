@@ -33,8 +33,12 @@ export function backportCandidates(profile: Profile, release: string | undefined
 }
 
 /** How many runs measureBackports makes: one per corpus file of each candidate of the profile. */
-export function backportRuns(profile: Profile, release: string | undefined, audited: boolean): number {
-  return backportCandidates(profile, release, audited).reduce((n, id) => n + LOADER_BUGS.find((b) => b.id === id)!.corpus.length, 0);
+export async function backportRuns(profile: Profile, release: string | undefined, audited: boolean): Promise<number> {
+  let n = 0;
+  for (const id of backportCandidates(profile, release, audited)) {
+    for (const file of LOADER_BUGS.find((b) => b.id === id)!.corpus) if ((await readCounterexample(join(CORPUS_DIR, file))).profile === profile) n += 1;
+  }
+  return n;
 }
 
 /** The bugs of backportCandidates whose corpus files conform on `impl` when the fix is expected. */
@@ -42,16 +46,19 @@ export async function measureBackports(impl: Implementation, info: SystemInfo, p
   const found: string[] = [];
   for (const id of backportCandidates(profile, release, info.extensions?.audit === 1)) {
     const bug = LOADER_BUGS.find((b) => b.id === id)!;
-    let fixed = bug.corpus.length > 0;
+    // Fixed when at least one of its files (of this profile) ran and every one conformed.
+    let ran = 0;
+    let fixed = true;
     for (const file of bug.corpus) {
       const c = await readCounterexample(join(CORPUS_DIR, file));
       if (c.profile !== profile) continue;
+      ran += 1;
       const system = describedSystem(info, release);
       const steps = runSpec(profile, c.graph, c.calls, system, { strict: true }).steps;
       const outcome = await impl.run(c.graph, c.calls);
       if (judge(steps, outcome) !== null) fixed = false;
     }
-    if (fixed) found.push(id);
+    if (fixed && ran > 0) found.push(id);
   }
   return found;
 }

@@ -4,7 +4,7 @@
  * `replay`, `repro` and `report` read, and the format of the regression
  * corpus.
  */
-import { isOpen, type Call } from '../model/call.ts';
+import { isOpen, placementProblem, type Call } from '../model/call.ts';
 import { GraphError, validateGraph } from '../model/graph.ts';
 import { MISSING_DSO } from '../generators/graph.ts';
 import { schemaError } from '../schema/validate.ts';
@@ -128,6 +128,9 @@ function filesError(c: CounterexampleFile): string | null {
  * returned); a caller is such a handle too.
  */
 export function callsError(calls: readonly Call[]): string | null {
+  // The process extension's start and exit stand first and last only.
+  const placement = placementProblem(calls);
+  if (placement !== null) return placement;
   for (const [i, call] of calls.entries()) {
     const refs: [string, number | undefined][] = [
       ['handle', 'handle' in call ? call.handle : undefined],

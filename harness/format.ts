@@ -48,6 +48,14 @@ export function formatResult(r: CallResult): string {
       return `symbol defined in ${r.object} of ns ${r.ns}`;
     case 'lmid':
       return `lmid ${r.lmid}`;
+    case 'started':
+      return 'started';
+    case 'called':
+      return 'called, returned';
+    case 'exited':
+      return 'exited (status 0)';
+    case 'fatal':
+      return `the process ends (status 127): ${r.error}`;
   }
 }
 

@@ -163,7 +163,7 @@ export async function sweep(impl: Implementation, opts: SweepOptions): Promise<S
   const profile = opts.profile ?? opts.chooseProfile(info);
   const release = opts.release ?? info.release;
   const system: SystemDescription = await loaderSystem(impl, info, profile, release);
-  const arb = arbCheckedScenario({ profile, system, maxCalls, avoidKnownBugs: opts.avoidKnownBugs, ...opts.graph });
+  const arb = arbCheckedScenario({ profile, system, maxCalls, avoidKnownBugs: opts.avoidKnownBugs, process: info.extensions?.process === 1, ...opts.graph });
   const rules: RuleCounts = {};
   const bugs: RuleCounts = {};
   const firsts = new Map<string, FirstFailure>();

@@ -185,7 +185,8 @@ export async function validate(impl: Implementation, opts: ValidateOptions): Pro
   let interrupted = false;
   let yielded = Date.now();
 
-  const arbOpts = { profile, system, maxCalls, avoidKnownBugs, ...opts.graph };
+  // The process extension's calls and graphs only for an implementation that speaks it (PROTOCOL.md section 9).
+  const arbOpts = { profile, system, maxCalls, avoidKnownBugs, process: info.extensions?.process === 1, ...opts.graph };
   const scenarios = (opts.steer ?? []).length > 0 ? steeredArbitrary(arbOpts, opts.steer!, opts.runs, seed) : arbCheckedScenario(arbOpts);
   // A pool of servers (--jobs) runs the sequences fast-check is about to generate ahead: each is generated once, for both.
   const lookAhead = opts.path === undefined && canPrefetch(impl) ? generatedOnce(scenarios) : null;

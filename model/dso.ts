@@ -24,6 +24,16 @@ export interface Dso {
    * RTLD_NOW fails with `undefined symbol: NAME`; RTLD_LAZY defers the failure.
    */
   readonly undefinedSymbol?: string;
+  /**
+   * A traced function it exports under this symbol (glibc's DSO-sorting tests'
+   * `fn_a`): a call reports entering and leaving it, and it calls `calls`, in
+   * order, through the PLT, each bound by the loader in this object's scope
+   * (lazily under RTLD_LAZY, at load under RTLD_NOW; a binding outside its
+   * DT_NEEDED is a relocation dependency, glibc's `l_reldeps`).
+   */
+  readonly fn?: string;
+  /** The symbols `fn` calls, in order (`a=>b` in dso-sort-tests); needs `fn`. */
+  readonly calls?: readonly string[];
 }
 
 /**

@@ -28,11 +28,24 @@ export type CallResult =
   /** dlsym found the symbol; where its definition lives (a real entry). */
   | { readonly kind: 'symbol'; readonly ns: number; readonly object: string }
   /** dlinfo(RTLD_DI_LMID) succeeded. */
-  | { readonly kind: 'lmid'; readonly lmid: number };
+  | { readonly kind: 'lmid'; readonly lmid: number }
+  /** `start`: the program started (its start-up objects loaded and constructed). */
+  | { readonly kind: 'started' }
+  /** `call`: the function was found and returned. */
+  | { readonly kind: 'called' }
+  /** `exit`: the process exited with status 0 after its destructors. */
+  | { readonly kind: 'exited' }
+  /**
+   * `call`: the loader could not bind a symbol the function calls and ended
+   * the process (glibc: `symbol lookup error: ...: undefined symbol: NAME`,
+   * exit status 127). Only the spec says it; an implementation's run ends.
+   */
+  | { readonly kind: 'fatal'; readonly error: string };
 
 export interface LifecycleEvent {
-  readonly event: 'ctor' | 'dtor';
-  /** The test DSO whose constructor/destructor ran. */
+  /** `enter`, `leave`: a traced function of the DSO (Dso.fn) began, returned (the process extension). */
+  readonly event: 'ctor' | 'dtor' | 'enter' | 'leave';
+  /** The test DSO whose constructor/destructor (or traced function) ran. */
   readonly object: string;
   /** The namespace of the copy that ran it. */
   readonly ns: number;
@@ -79,6 +92,8 @@ export interface ExpectedAudit {
    * la_objclose there (glibc 2.41 on), not after the last.
    */
   readonly removed: readonly { readonly ns: number; readonly emptied: boolean; readonly deleteFirst?: boolean }[];
+  /** `closes` in exactly that order (at exit, AUD7: destructor order), not in any. */
+  readonly closesInOrder?: boolean;
 }
 
 /**
@@ -88,6 +103,8 @@ export interface ExpectedAudit {
  */
 export interface ExpectedObservation extends Observation {
   readonly order: ReadonlyArray<readonly [number, number]>;
+  /** Other results as good as `result` (which one a loader gives is decided outside it, e.g. by the linker's relocation order). */
+  readonly alternatives?: readonly CallResult[];
   /** Under an audit module only (spec/audit.ts): what `audit` must satisfy; null: not judged. */
   readonly audited?: ExpectedAudit | null;
 }

@@ -28,10 +28,13 @@ export interface Entry {
    */
   readonly searchList: 'none' | 'breadth-first' | 'direct';
   /**
-   * While it has no search list of its own: the entries whose search lists
-   * are in its scope (glibc: `l_scope`), that is its namespace's first entry
-   * and the object whose open loaded it (`_dl_new_object`), then each later
-   * open that took it in (`update_scopes`). CLOSE5 reads it.
+   * The entries whose search lists make up its lookup scope (glibc:
+   * `l_scope`), in order: its namespace's first entry (namespace 0's is the
+   * main program, whose search list is the global scope: SYM3) and the
+   * object whose open loaded it (`_dl_new_object`), then each later open
+   * that took it in once it was initialised (`update_scopes`); a list the
+   * close worker unloads leaves it (CLOSE5). Start-up entries: the main
+   * program. A call's bindings are looked up there (SYM3).
    */
   readonly scope: readonly number[];
   /**
@@ -41,8 +44,14 @@ export interface Entry {
    * direct DT_NEEDED in link order; a proxy's, itself.
    */
   readonly initfini: readonly number[] | null;
-  /** glibc's `l_reldeps`: objects a symbol of it was bound to outside its DT_NEEDED (none yet: no test DSO binds across). */
+  /**
+   * glibc's `l_reldeps`: objects a symbol of it was bound to outside its
+   * `l_initfini` (`add_dependency`, SYM4): they stay loaded while it does,
+   * and destructors respect them.
+   */
   readonly reldeps: readonly number[];
+  /** Symbols its code called that the loader bound, and to which entry (a PLT slot, bound once: SYM3). */
+  readonly bound: Readonly<Record<string, number>>;
 }
 
 /** Whether the spec follows the entry's scope: a dependency-only entry dlopen loaded (CLOSE5). */
@@ -64,6 +73,12 @@ export interface LoaderState {
   readonly namespaces: readonly (readonly number[])[];
   readonly handles: Readonly<Record<number, number>>;
   readonly nextId: number;
+  /**
+   * Entries dlopen with RTLD_GLOBAL added to namespace 0's global scope
+   * after the main program's own search list, in order (glibc:
+   * `_ns_main_searchlist`, `add_to_global_update`; SYM3).
+   */
+  readonly global: readonly number[];
 }
 
 export function entriesOf(state: LoaderState, ns: number): Entry[] {

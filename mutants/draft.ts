@@ -21,7 +21,7 @@ export function draftEntry(draft: StateDraft, id: number): Draft<Entry> {
 export function appendEntry(draft: StateDraft, { object, ns, kind, master }: EntryFields): Draft<Entry> {
   const id = draft.nextId;
   draft.nextId += 1;
-  draft.entries[id] = castDraft({ id, deps: [], openCount: 0, nodelete: false, startup: false, searchList: 'none', scope: [], initfini: null, reldeps: [], object, ns, kind, master });
+  draft.entries[id] = castDraft({ id, deps: [], openCount: 0, nodelete: false, startup: false, searchList: 'none', scope: [], initfini: null, reldeps: [], bound: {}, object, ns, kind, master });
   const list = draft.namespaces[ns];
   if (list === undefined) throw new Error(`internal: no namespace ${ns}`);
   list.push(id);

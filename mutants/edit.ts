@@ -44,7 +44,7 @@ export function occupying(state: LoaderState, nss: readonly number[], op: (s: Lo
     for (const ns of nss) {
       const id = d.nextId++;
       ids.push(id);
-      d.entries[id] = { id, object: STAND_IN, ns, kind: 'real', master: null, deps: [], openCount: 0, nodelete: true, startup: false, searchList: 'none', scope: [], initfini: null, reldeps: [] };
+      d.entries[id] = { id, object: STAND_IN, ns, kind: 'real', master: null, deps: [], openCount: 0, nodelete: true, startup: false, searchList: 'none', scope: [], initfini: null, reldeps: [], bound: {} };
       d.namespaces[ns]!.push(id);
     }
   });
@@ -67,7 +67,7 @@ export function hiding(state: LoaderState, hidden: Entry, op: (s: LoaderState) =
   let standIn = -1;
   const swapped = edit(state, (d) => {
     standIn = d.nextId++;
-    d.entries[standIn] = { id: standIn, object: STAND_IN, ns: hidden.ns, kind: 'real', master: null, deps: [], openCount: 0, nodelete: true, startup: false, searchList: 'none', scope: [], initfini: null, reldeps: [] };
+    d.entries[standIn] = { id: standIn, object: STAND_IN, ns: hidden.ns, kind: 'real', master: null, deps: [], openCount: 0, nodelete: true, startup: false, searchList: 'none', scope: [], initfini: null, reldeps: [], bound: {} };
     const list = d.namespaces[hidden.ns]!;
     list[list.indexOf(hidden.id)] = standIn;
   });

@@ -260,7 +260,7 @@ describe('the start-up state (spec/initial.ts) and the objects (spec/context.ts)
     const ctx = { profile: 'glibc' as const, world: { graph: { dsos: [] }, system: referenceSystem(false).system } };
     expect(objectInfo(ctx, '<main>')).toBeUndefined();
     expect(objectInfo(ctx, 'linux-vdso.so.1')).toBeUndefined();
-    expect(objectInfo(ctx, 'libc.so.6')).toEqual({ name: 'libc.so.6', needed: ['ld-linux-x86-64.so.2'], unique: false, nodelete: false, rtld: false, test: false, symbols: [], undefinedSymbol: undefined });
+    expect(objectInfo(ctx, 'libc.so.6')).toEqual({ name: 'libc.so.6', needed: ['ld-linux-x86-64.so.2'], unique: false, nodelete: false, rtld: false, test: false, symbols: [], undefinedSymbol: undefined, fn: undefined, calls: [] });
     expect(libcName([{ name: 'notlibc.so.1', needed: [], unique: false, rtld: false }, { name: 'libc.so.6', needed: [], unique: false, rtld: false }])).toBe('libc.so.6');
     expect(libcName([])).toBe('libc.so.6');
     expect(rtldName(referenceSystem(false).system)).toBe('ld-linux-x86-64.so.2');
@@ -507,7 +507,7 @@ describe('the invariant checker reports precisely', () => {
 describe('spec helpers other code builds on, and the rules they state', () => {
   const sys = referenceSystem(false);
   const start = () => initialState(sys.system, sys.initial);
-  const entry = (id: number, object: string, ns: number, kind: 'real' | 'proxy' = 'real', deps: number[] = []): Entry => ({ id, object, ns, kind, master: null, deps, openCount: 1, nodelete: false, startup: false, searchList: 'none', scope: [], initfini: null, reldeps: [] });
+  const entry = (id: number, object: string, ns: number, kind: 'real' | 'proxy' = 'real', deps: number[] = []): Entry => ({ id, object, ns, kind, master: null, deps, openCount: 1, nodelete: false, startup: false, searchList: 'none', scope: [], initfini: null, reldeps: [], bound: {} });
 
   test('a search list holds each entry once, the start included, even on a cycle back to it (SYM1)', () => {
     const a = entry(10, 'liba.so', 1, 'real', [11]);

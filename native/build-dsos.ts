@@ -161,7 +161,7 @@ function stub(name: string): Promise<string> {
 
 const built = new Map<string, Promise<string>>();
 
-const describe = (dso: Dso): string => JSON.stringify([dso.name, dso.needed, dso.unique, dso.nodelete, dso.libc, dso.symbols, dso.undefinedSymbol ?? null]);
+const describe = (dso: Dso): string => JSON.stringify([dso.name, dso.needed, dso.unique, dso.nodelete, dso.libc, dso.symbols, dso.undefinedSymbol ?? null, dso.fn ?? null, dso.calls ?? []]);
 const builtDsos = new Map<string, Promise<string>>();
 
 /** Builds one DSO (or finds it in the cache); returns the path of the object. */
@@ -171,7 +171,7 @@ export function buildDso(dso: Dso): Promise<string> {
 
 /** The one-line error for a DSO no loader would get right (both build paths check it). */
 export function checkBuildable(dso: Dso): void {
-  const reserved = [...dso.symbols, dso.undefinedSymbol ?? ''].find((s) => s.startsWith(RESERVED_PREFIX));
+  const reserved = [...dso.symbols, dso.undefinedSymbol ?? '', dso.fn ?? '', ...(dso.calls ?? [])].find((s) => s.startsWith(RESERVED_PREFIX));
   if (reserved) throw new BuildError(`${dso.name}: symbol "${reserved}" uses the reserved prefix ${RESERVED_PREFIX}`);
   // The event record holds the name in 48 bytes, NUL included (event.h).
   if (Buffer.byteLength(dso.name) > 47) throw new BuildError(`${dso.name}: name longer than 47 bytes`);

@@ -5,7 +5,8 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cacheRoot, cc, compilerId, NATIVE_DIR, publish, sha256, sourceText } from './toolchain.ts';
+import type { DsoGraph } from '../model/graph.ts';
+import { cacheRoot, cc, compilerId, NATIVE_DIR, publish, sha256, sourceText, tool } from './toolchain.ts';
 
 interface ProgramSpec {
   readonly sources: readonly string[];
@@ -76,6 +77,61 @@ export function buildProgram(program: Program): Promise<string> {
     })();
     builds.set(program, p);
     p.catch(() => builds.delete(program));
+  }
+  return p;
+}
+
+let driverArchive: Promise<string> | undefined;
+
+/** The driver's object files as one archive, for the programs of graphs (cached like the driver). */
+function buildDriverArchive(): Promise<string> {
+  driverArchive ??= (async () => {
+    const { sources, headers } = PROGRAMS.driver;
+    const texts = await Promise.all([...sources, ...headers].map((f) => sourceText(f)));
+    const hash = sha256(await compilerId(), 'archive', FLAGS.join(' '), ...texts);
+    return publish(join(cacheRoot(), 'bin', `driver-${hash.slice(0, 32)}.a`), async (tmp) => {
+      const objects = sources.map((_, i) => `${tmp}.${i}.o`);
+      try {
+        await Promise.all(sources.map((src, i) => cc([...FLAGS, '-c', `-I${NATIVE_DIR}`, '-o', objects[i]!, join(NATIVE_DIR, src)])));
+        await tool('ar', ['rcs', tmp, ...objects]);
+      } finally {
+        await Promise.all(objects.map((o) => rm(o, { force: true })));
+      }
+    });
+  })();
+  driverArchive.catch(() => (driverArchive = undefined));
+  return driverArchive;
+}
+
+const graphPrograms = new Map<string, Promise<string>>();
+
+/**
+ * The program a graph with start-up objects runs its calls in (the process
+ * extension's `start`): the driver's own code, linked like glibc's
+ * dso-ordering tests link theirs, `--no-as-needed` with the program's
+ * DT_NEEDED test DSOs in order (libc after them), DT_RUNPATH the graph's
+ * directory, lazy binding, and the DT_SONAME the graph gives it. DSOs that
+ * call functions other DSOs define are linked without those definitions
+ * (`--allow-shlib-undefined`): the loader binds them, or fails to, at run
+ * time. Cached by the graph's directory (its content) and that shape.
+ */
+export function buildGraphProgram(graph: DsoGraph, dir: string): Promise<string> {
+  const needed = graph.program?.needed ?? [];
+  const soname = graph.program?.soname;
+  const key = JSON.stringify([dir, needed, soname ?? null]);
+  let p = graphPrograms.get(key);
+  if (!p) {
+    p = (async () => {
+      const archive = await buildDriverArchive();
+      const flags = ['-Wl,--no-as-needed', '-Wl,-z,lazy', '-Wl,--allow-shlib-undefined', '-Wl,--enable-new-dtags', `-Wl,-rpath,${dir}`, ...(soname !== undefined ? [`-Wl,-soname,${soname}`] : [])];
+      const hash = sha256('program-v2', archive, ...flags, ...needed);
+      return publish(join(cacheRoot(), 'programs', `program-${hash.slice(0, 32)}`), async (tmp) => {
+        await cc([...FLAGS, '-o', tmp, ...flags, archive, ...needed.map((n) => join(dir, n))]);
+      });
+    })();
+    if (graphPrograms.size > 2000) graphPrograms.clear();
+    graphPrograms.set(key, p);
+    p.catch(() => graphPrograms.delete(key));
   }
   return p;
 }

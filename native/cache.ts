@@ -23,7 +23,7 @@ import { removeStaleTemps } from '../harness/files.ts';
 import { cacheRoot } from './toolchain.ts';
 
 /** The directories the builders write under the cache root. */
-export const CACHE_DIRS = ['bin', 'objects', 'stubs', 'templates', 'dsos', 'graphs', 'shims'] as const;
+export const CACHE_DIRS = ['bin', 'objects', 'stubs', 'templates', 'dsos', 'graphs', 'programs', 'shims'] as const;
 
 const DEFAULT_MAX_ENTRIES = 20_000;
 export const RECENT_MS = 10 * 60_000;

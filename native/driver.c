@@ -24,6 +24,11 @@
  *   c <handle> <caller>        dlclose
  *   s <handle> <symbol>        dlsym
  *   i <handle>                 dlinfo RTLD_DI_LMID
+ *   S                          start (the process extension: PROTOCOL.md section 9)
+ *   f <handle> <symbol>        call: dlsym, then call the function
+ *   x                          exit
+ *   X <program>                run the calls in <program>, this driver linked
+ *                              with the graph's start-up objects (before the calls)
  *   G                          go
  *   Q                          quit
  * Output: PROTOCOL.md lines (hello, observation, done, error).
@@ -123,17 +128,80 @@ struct child {
 
 static int parse_line(struct run *r, int *filled, char *line, ssize_t len);
 
+static void exec_program(const char *program, const char *request, size_t n);
+
 static void child_main(int request) {
-  prepare_child();
+  prepare_descriptors();
   FILE *in = fdopen(request, "r");
   struct run r = {0};
   int filled = -1;
   char *line = NULL;
   size_t cap = 0;
   ssize_t len;
-  while (in && (len = getline(&line, &cap, in)) > 0)
-    if (parse_line(&r, &filled, line, len) == 1) run_child(&r, OUT_FD);
+  struct buf text = {0}; /* the request as read, for a program that runs it */
+  while (in && (len = getline(&line, &cap, in)) > 0) {
+    reserve(&text, (size_t)len);
+    memcpy(text.p + text.n, line, (size_t)len);
+    text.n += (size_t)len;
+    if (parse_line(&r, &filled, line, len) != 1) continue;
+    if (r.program) exec_program(r.program, text.p, text.n);
+    prepare_walk();
+    run_child(&r, OUT_FD);
+  }
   _exit(0); /* no run came: the server is closing */
+}
+
+/*
+ * A graph whose program needs test DSOs at start-up: the calls run in that
+ * program (this driver's code linked with them: adapters/native.ts builds
+ * it), executed in place of this child, so the server's accounting (pid,
+ * output, time) is unchanged. It gets the request on its standard input and
+ * the event descriptors made above, which its start-up objects' constructors
+ * write to. Under an explicit ld.so (DLMSPEC_RTLD, set by the harness) it is
+ * run through that loader, as this driver was.
+ */
+static void exec_program(const char *program, const char *request, size_t n) {
+  int fd = memfd_create("dlmspec-request", 0);
+  if (fd >= 0) write_all(fd, request, n);
+  if (fd < 0 || lseek(fd, 0, SEEK_SET) != 0 || dup2(fd, 0) < 0) {
+    perror("dlmspec driver: request for the program");
+    _exit(4);
+  }
+  close(fd);
+  const char *rtld = getenv("DLMSPEC_RTLD");
+  const char *libs = getenv("DLMSPEC_LIBRARY_PATH");
+  if (rtld && *rtld) {
+    if (libs && *libs) execl(rtld, rtld, "--library-path", libs, program, "--child", (char *)NULL);
+    else execl(rtld, rtld, program, "--child", (char *)NULL);
+  } else {
+    execl(program, program, "--child", (char *)NULL);
+  }
+  perror("dlmspec driver: exec of the graph's program");
+  _exit(4);
+}
+
+/* The program of a graph (exec_program): the request on stdin, the descriptors in place. */
+static int program_main(void) {
+  const char *broken = observe_init();
+  if (broken) {
+    fprintf(stderr, "dlmspec program: %s\n", broken);
+    return 4;
+  }
+  struct run r = {0};
+  int filled = -1;
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t len;
+  while ((len = getline(&line, &cap, stdin)) > 0) {
+    int state = parse_line(&r, &filled, line, len);
+    if (state < 0) break;
+    if (state == 1) {
+      prepare_walk();
+      run_child(&r, OUT_FD);
+    }
+  }
+  fputs("dlmspec program: no complete run on its input\n", stderr);
+  return 4;
 }
 
 /*
@@ -442,6 +510,20 @@ static int parse_line(struct run *r, int *filled, char *line, ssize_t len) {
     ok = c && sscanf(line + 2, "%ld", &c->a) == 1;
     if (ok) c->op = op, ++*filled;
     break;
+  case 'f':
+    rest = rest_after(line, 2);
+    ok = c && rest && sscanf(line + 2, "%ld", &c->a) == 1;
+    if (ok) c->op = op, c->str = strdup(rest), ++*filled;
+    break;
+  case 'S':
+  case 'x':
+    ok = c && len == 1;
+    if (ok) c->op = op, ++*filled;
+    break;
+  case 'X':
+    ok = len > 2 && !r->program;
+    if (ok) r->program = strdup(line + 2);
+    break;
   case 'G': return *filled == r->ncalls ? 1 : -1;
   default: ok = 0;
   }
@@ -451,12 +533,14 @@ static int parse_line(struct run *r, int *filled, char *line, ssize_t len) {
 static void free_run(struct run *r, int filled) {
   for (int i = 0; i < filled; i++) free(r->calls[i].str);
   free(r->calls);
+  free(r->program);
   free(r->id);
   free(r->strip);
   memset(r, 0, sizeof *r);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "--child") == 0) return program_main();
   dlmspec_fixed_layout(); /* before anything is read: it may execute this program again */
   const char *broken = observe_init();
   char *line = NULL;

@@ -15,7 +15,7 @@ import type { Dso } from '../model/dso.ts';
 export const RESERVED_PREFIX = 'dlmspec_';
 
 /** What of a DSO its own part of the source depends on: exports and the undefined symbol. */
-export type DsoShape = Pick<Dso, 'symbols' | 'undefinedSymbol'>;
+export type DsoShape = Pick<Dso, 'symbols' | 'undefinedSymbol' | 'fn' | 'calls'>;
 
 /** The runtime, in every DSO. */
 export const RUNTIME_SOURCE = '#include "dso-runtime.h"\n';
@@ -61,5 +61,21 @@ export function shapeSource(dso: DsoShape): string {
       '__attribute__((used, visibility("hidden"))) void dlmspec_call_undefined(void) { dlmspec_undefined(); }',
     );
   }
+  if (dso.fn !== undefined) lines.push(...fnSource(dso.fn, dso.calls ?? []));
   return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+/**
+ * The traced function (Dso.fn): it reports entering, calls each of `calls`
+ * through the PLT (undefined here: the loader binds each in this object's
+ * scope, lazily under RTLD_LAZY), and reports leaving. dlmspec_event is the
+ * runtime's, hidden: this object's own copy, bound at link time.
+ */
+function fnSource(fn: string, calls: readonly string[]): string[] {
+  return [
+    'extern void dlmspec_event(char kind) __attribute__((visibility("hidden")));',
+    ...calls.map((c, i) => `extern void dlmspec_callee_${i}(void) __asm__("${c}");`),
+    `void dlmspec_fn(void) __asm__("${fn}");`,
+    `void dlmspec_fn(void) { dlmspec_event('e'); ${calls.map((_, i) => `dlmspec_callee_${i}(); `).join('')}dlmspec_event('r'); }`,
+  ];
 }

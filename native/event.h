@@ -3,7 +3,8 @@
  * driver (see dso-runtime.h). Shared by the DSOs and driver.c.
  *
  * 64 bytes, written with one write(2) so it is never torn: magic "DLME",
- * kind 'c' (constructor) or 'd' (destructor), the address of the writing
+ * kind 'c' (constructor), 'd' (destructor), 'e' or 'r' (entering or leaving
+ * the DSO's traced function, dso-source.ts), the address of the writing
  * copy's _DYNAMIC (equal to its link_map's l_ld, which tells the driver which
  * namespace's copy ran), and the DSO name, NUL-padded.
  */

@@ -424,6 +424,7 @@ void put_hello(struct buf *b) {
     }
   put(b, "],\"initial\":");
   put_namespaces(b, &w);
-  if (auditing) put(b, ",\"extensions\":{\"audit\":1}"); /* PROTOCOL.md section 9 */
+  /* PROTOCOL.md section 9: the process extension always, audit events under the audit module. */
+  put(b, auditing ? ",\"extensions\":{\"audit\":1,\"process\":1}" : ",\"extensions\":{\"process\":1}");
   put(b, "}");
 }

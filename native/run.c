@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -89,7 +92,8 @@ static void put_events(struct buf *b, int n, const struct walk *before, const st
        in the list before it (its entry is gone after). */
     const struct entry *e = ev->kind == 'c' ? find_real_ld(after, ev->dyn) : find_real_ld(before, ev->dyn);
     if (!e) e = ev->kind == 'c' ? find_real_ld(before, ev->dyn) : find_real_ld(after, ev->dyn);
-    putf(b, "%s{\"event\":\"%s\",\"object\":", k ? "," : "", ev->kind == 'c' ? "ctor" : "dtor");
+    const char *what = ev->kind == 'c' ? "ctor" : ev->kind == 'd' ? "dtor" : ev->kind == 'e' ? "enter" : "leave";
+    putf(b, "%s{\"event\":\"%s\",\"object\":", k ? "," : "", what);
     put_json(b, ev->name, NULL);
     putf(b, ",\"ns\":%ld}", e ? e->ns : -1L);
   }
@@ -223,9 +227,10 @@ static void put_audit(struct buf *b, int n, const struct walk *after) {
    state, taken by prepare_child before the run is known. */
 static struct walk walks[2];
 
-void prepare_child(void) {
+void prepare_descriptors(void) {
   /* A memory file, so a constructor's write never blocks however many run
-     in one call. */
+     in one call. dup2 leaves the copy open across exec: a program run for
+     the graph (driver.c) writes its start-up events to it. */
   int mfd = memfd_create("dlmspec-events", MFD_CLOEXEC);
   if (mfd < 0 || dup2(mfd, DLMSPEC_EVENT_FD) < 0) {
     perror("dlmspec driver: event descriptor");
@@ -240,8 +245,42 @@ void prepare_child(void) {
     }
     close(afd);
   }
+}
+
+void prepare_child(void) {
+  prepare_descriptors();
+  prepare_walk();
+}
+
+void prepare_walk(void) {
   walk_namespaces(&walks[0], NULL);
   name_walk(&walks[0]);
+}
+
+/*
+ * `exit`: the process ends with exit(0), its destructors run by _dl_fini.
+ * They run in a child forked for it, whose loader state is this process's
+ * at the fork: its events reach the same memory files, and this process,
+ * waiting, reports them as the call's observation. A child that crashed in
+ * its exit is this process's crash too (the same signal or status), so the
+ * run ends as the loader's own exit would have.
+ */
+static void exit_in_child(void) {
+  pid_t pid = fork();
+  if (pid < 0) {
+    perror("dlmspec driver: fork for exit");
+    _exit(4);
+  }
+  if (pid == 0) exit(0);
+  int status;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) _exit(4);
+  if (WIFSIGNALED(status)) {
+    signal(WTERMSIG(status), SIG_DFL);
+    raise(WTERMSIG(status));
+    _exit(128 + WTERMSIG(status));
+  }
+  if (WEXITSTATUS(status) != 0) _exit(WEXITSTATUS(status));
 }
 
 void run_child(const struct run *r, int out) {
@@ -271,7 +310,7 @@ void run_child(const struct run *r, int out) {
       if (c->op == 'o') open_from = (void *(*)(const char *, int))caller_entry(r, i, caller, "dlmspec_dlopen", out);
       else close_from = (int (*)(void *))caller_entry(r, i, caller, "dlmspec_dlclose", out);
     }
-    if (c->op == 'c' || c->op == 's' || c->op == 'i') h = use_handle(r, i, c->a, out);
+    if (c->op == 'c' || c->op == 's' || c->op == 'i' || c->op == 'f') h = use_handle(r, i, c->a, out);
     error_of();
     switch (c->op) {
     case 'o': p = open_from ? open_from(c->str, (int)c->b) : dlopen(c->str, (int)c->b); break;
@@ -279,6 +318,12 @@ void run_child(const struct run *r, int out) {
     case 'c': rc = close_from ? close_from(h) : dlclose(h); break;
     case 's': p = dlsym(h, c->str); break;
     case 'i': rc = dlinfo(h, RTLD_DI_LMID, &lmid); break;
+    case 'f': /* dlsym, then the call: a binding the loader cannot make ends the process (exit 127) */
+      p = dlsym(h, c->str);
+      if (p) ((void (*)(void))p)();
+      break;
+    case 'S': break; /* the start-up already happened: its events are waiting */
+    case 'x': exit_in_child(); break;
     }
     err = error_of();
     if (err) err = strdup(err);
@@ -315,6 +360,16 @@ void run_child(const struct run *r, int out) {
         put(&b, "}");
       }
       break;
+    case 'f':
+      if (p) put(&b, "{\"kind\":\"called\"}");
+      else {
+        put(&b, "{\"kind\":\"null\",\"error\":");
+        put_error(&b, err, r);
+        put(&b, "}");
+      }
+      break;
+    case 'S': put(&b, "{\"kind\":\"started\"}"); break;
+    case 'x': put(&b, "{\"kind\":\"exited\"}"); break;
     case 'c':
     case 'i':
       if (rc == 0 && c->op == 'c') put(&b, "{\"kind\":\"ok\"}");

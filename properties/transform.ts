@@ -70,9 +70,10 @@ const rn = (map: Renaming, name: string): string => map.get(name) ?? name;
 const rnText = (map: Renaming, text: string): string => text.replace(DSO_NAME, (n) => rn(map, n));
 
 export function renameGraph(graph: DsoGraph, map: Renaming): DsoGraph {
-  return {
-    dsos: graph.dsos.map((d) => ({ ...d, name: rn(map, d.name), needed: d.needed.map((n) => rn(map, n)) })),
-  };
+  const dsos = graph.dsos.map((d) => ({ ...d, name: rn(map, d.name), needed: d.needed.map((n) => rn(map, n)) }));
+  const p = graph.program;
+  if (p === undefined) return { dsos };
+  return { dsos, program: { needed: p.needed.map((n) => rn(map, n)), ...(p.soname !== undefined ? { soname: rn(map, p.soname) } : {}) } };
 }
 
 export function renameCalls(calls: readonly Call[], map: Renaming): Call[] {
@@ -80,15 +81,15 @@ export function renameCalls(calls: readonly Call[], map: Renaming): Call[] {
 }
 
 export function renameObservation(o: ExpectedObservation, map: Renaming): ExpectedObservation {
-  const r = o.result;
-  const result: CallResult =
+  const renamed = (r: CallResult): CallResult =>
     r.kind === 'handle' || r.kind === 'symbol'
       ? { ...r, object: rn(map, r.object) }
-      : (r.kind === 'null' || r.kind === 'fail') && r.error !== null
+      : (r.kind === 'null' || r.kind === 'fail' || r.kind === 'fatal') && r.error !== null
         ? { ...r, error: rnText(map, r.error) }
         : r;
   return {
-    result,
+    result: renamed(o.result),
+    ...(o.alternatives !== undefined ? { alternatives: o.alternatives.map(renamed) } : {}),
     events: o.events.map((e) => ({ ...e, object: rn(map, e.object) })),
     order: o.order,
     namespaces: o.namespaces.map((v) => ({ ns: v.ns, entries: v.entries.map((e) => ({ ...e, object: rn(map, e.object) })) })),
@@ -110,7 +111,11 @@ export function renumberCall(c: Call, f: Renumber): Call {
       return c.caller === undefined ? { ...c, handle: f(c.handle) } : { ...c, handle: f(c.handle), caller: f(c.caller) };
     case 'dlsym':
     case 'dlinfo':
+    case 'call':
       return { ...c, handle: f(c.handle) };
+    case 'start':
+    case 'exit':
+      return c;
   }
 }
 
@@ -226,6 +231,11 @@ export function footprint(profile: Profile, state: LoaderState, call: Call): { n
       if (lmid < 0 || lmid >= DL_NNS) return { ns: new Set(), writes: false };
       return { ns: into(lmid), writes: true };
     }
+    // The process extension: start-up and exit see every namespace; a call binds (and so pins) across its scope.
+    case 'start':
+    case 'exit':
+    case 'call':
+      return { ns: new Set(ALL), writes: true };
   }
 }
 

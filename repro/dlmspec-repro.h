@@ -35,7 +35,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "event.h"
@@ -57,6 +59,8 @@
 /* What the specification expects of one call. */
 struct expect {
   const char *result;
+  /* Other results as good (NULL-terminated, or NULL): which undefined symbol an RTLD_NOW open names is the linker's order. */
+  const char *const *alternatives;
   const char *namespaces;
   /* The events as a sorted set: "{ctor liba.so@ns1, dtor libb.so@ns0}". */
   const char *events;
@@ -167,7 +171,8 @@ static int repro_events(struct repro_event *ev, int max, char *set) {
     const struct dlmspec_event *rec = &repro_records[k];
     const struct entry *e = rec->kind == 'c' ? find_real_ld(repro_after, rec->dyn) : find_real_ld(repro_before, rec->dyn);
     if (!e) e = rec->kind == 'c' ? find_real_ld(repro_before, rec->dyn) : find_real_ld(repro_after, rec->dyn);
-    snprintf(ev[n++].key, sizeof ev[0].key, "%s %s@ns%ld", rec->kind == 'c' ? "ctor" : "dtor", rec->name, e ? e->ns : -1L);
+    const char *what = rec->kind == 'c' ? "ctor" : rec->kind == 'd' ? "dtor" : rec->kind == 'e' ? "enter" : "leave";
+    snprintf(ev[n++].key, sizeof ev[0].key, "%s %s@ns%ld", what, rec->name, e ? e->ns : -1L);
   }
   const char *sorted[256];
   int m = n < 256 ? n : 256;
@@ -194,8 +199,45 @@ REPRO_FN const char *DSO(const char *name) {
   return p;
 }
 
-/* argv[1]: the directory of the test DSOs (default: lib/ beside the program). */
-REPRO_FN void repro_init(int argc, char **argv, int ncalls) {
+/*
+ * A program linked with test DSOs (the counterexample's start-up objects):
+ * their constructors run before main, so the event descriptor must be open
+ * before the program starts. The first time, it is made and the program
+ * executed again (its whole command line, the loader too when named), with
+ * the driver's address-space layout; the second time it is there.
+ */
+static void repro_events_before_start(void) {
+  if (fcntl(DLMSPEC_EVENT_FD, F_GETFD) != -1) return;
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur <= DLMSPEC_EVENT_FD && rl.rlim_max > DLMSPEC_EVENT_FD) {
+    rl.rlim_cur = DLMSPEC_EVENT_FD + 1;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  int mfd = memfd_create("dlmspec-events", 0);
+  if (mfd < 0 || dup2(mfd, DLMSPEC_EVENT_FD) < 0) {
+    perror("repro: event descriptor");
+    exit(2);
+  }
+  close(mfd);
+  static char cmdline[65536];
+  static char *args[1024];
+  int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+  ssize_t n = 0, k;
+  while (fd >= 0 && n < (ssize_t)sizeof cmdline - 1 && (k = read(fd, cmdline + n, sizeof cmdline - 1 - (size_t)n)) > 0) n += k;
+  if (fd >= 0) close(fd);
+  int argc = 0;
+  for (char *s = cmdline; s < cmdline + n && argc < 1023; s += strlen(s) + 1) args[argc++] = s;
+  args[argc] = NULL;
+  int persona = personality(0xffffffff);
+  if (persona != -1 && !getenv("DLMSPEC_ASLR")) personality((unsigned long)persona | ADDR_NO_RANDOMIZE);
+  execv("/proc/self/exe", args);
+  perror("repro: executing the program again");
+  exit(2);
+}
+
+/* argv[1]: the directory of the test DSOs (default: lib/ beside the program). `startup`: the program needs test DSOs. */
+REPRO_FN void repro_init(int argc, char **argv, int ncalls, int startup) {
+  if (startup) repro_events_before_start();
   /* The driver's address-space layout and poisoned freed memory (RUN_ENV): a crash it saw shows here too. */
   dlmspec_fixed_layout();
   const char *broken = observe_init();
@@ -226,12 +268,14 @@ REPRO_FN void repro_init(int argc, char **argv, int ncalls) {
     rl.rlim_cur = DLMSPEC_EVENT_FD + 1;
     setrlimit(RLIMIT_NOFILE, &rl);
   }
-  int mfd = memfd_create("dlmspec-events", MFD_CLOEXEC);
-  if (mfd < 0 || dup2(mfd, DLMSPEC_EVENT_FD) < 0) {
-    perror("repro: event descriptor");
-    exit(2);
+  if (!startup) {
+    int mfd = memfd_create("dlmspec-events", MFD_CLOEXEC);
+    if (mfd < 0 || dup2(mfd, DLMSPEC_EVENT_FD) < 0) {
+      perror("repro: event descriptor");
+      exit(2);
+    }
+    close(mfd);
   }
-  close(mfd);
   repro_ncalls = ncalls;
   repro_returned = calloc((size_t)ncalls + 1, sizeof *repro_returned);
   repro_live = calloc((size_t)ncalls + 1, 1);
@@ -284,7 +328,9 @@ static void repro_judge(int index, const struct expect *want) {
   repro_namespaces(ns, repro_after);
   int nev = repro_events(ev, 256, set);
   int bad = 0;
-  if (strcmp(repro_result, want->result) != 0) {
+  int result_ok = strcmp(repro_result, want->result) == 0;
+  for (int k = 0; !result_ok && want->alternatives && want->alternatives[k]; k++) result_ok = strcmp(repro_result, want->alternatives[k]) == 0;
+  if (!result_ok) {
     printf("    DIVERGES in the result of call %d\n      expected %s\n      actual   %s\n", index, want->result, repro_result);
     bad = 1;
   }
@@ -315,7 +361,7 @@ static void repro_judge(int index, const struct expect *want) {
     exit(1);
   }
   printf("    ok: %s\n", repro_result);
-  struct repro_walk *t = repro_before;
+  struct walk *t = repro_before;
   repro_before = repro_after;
   repro_after = t;
 }
@@ -386,6 +432,67 @@ REPRO_FN void obs_info(int index, int rc, Lmid_t lmid, const struct expect *want
   repro_settle(index);
   if (rc == 0) snprintf(repro_result, sizeof repro_result, "lmid %ld", (long)lmid);
   else repro_null(repro_result, "failure");
+  repro_judge(index, want);
+}
+
+/* `start`: the start-up already ran; its constructors' events are waiting. */
+REPRO_FN void obs_start(int index, const struct expect *want) {
+  repro_settle(index);
+  snprintf(repro_result, sizeof repro_result, "started");
+  repro_judge(index, want);
+}
+
+/* The function dlsym found (`p`) was called, or dlsym found none. */
+REPRO_FN void obs_call(int index, void *p, const struct expect *want) {
+  repro_settle(index);
+  if (p) snprintf(repro_result, sizeof repro_result, "called, returned");
+  else repro_null(repro_result, "NULL");
+  repro_judge(index, want);
+}
+
+/* A call the specification expects to end the process (a binding the loader
+   cannot make: exit status 127), made in a child so that this program can
+   tell. */
+REPRO_FN void obs_call_fatal(int index, void *h, const char *symbol, const struct expect *want) {
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    void *f = dlsym(h, symbol);
+    if (f) ((void (*)(void))f)();
+    _exit(0);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+    printf("    ok: %s\n\nThe process ended there, as the dlmspec specification expects.\n", want->result);
+    exit(0);
+  }
+  printf("    DIVERGES in the result of call %d\n      expected %s\n      actual   ", index, want->result);
+  if (WIFSIGNALED(status)) printf("killed by signal %d\n", WTERMSIG(status));
+  else printf("the call returned (exit status %d)\n", WEXITSTATUS(status));
+  printf("\nThe loader departs from the dlmspec specification at call %d.\n", index);
+  exit(1);
+}
+
+/* `exit`: exit(0) in a child forked now (the same loader state), whose
+   destructors _dl_fini runs; their events are this call's. */
+REPRO_FN void obs_exit(int index, const struct expect *want) {
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) exit(0);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    printf("    DIVERGES in the result of call %d\n      expected %s\n      actual   ", index, want->result);
+    if (WIFSIGNALED(status)) printf("killed by signal %d at exit\n", WTERMSIG(status));
+    else printf("exit status %d\n", WEXITSTATUS(status));
+    printf("\nThe loader departs from the dlmspec specification at call %d.\n", index);
+    exit(1);
+  }
+  repro_settle(index);
+  snprintf(repro_result, sizeof repro_result, "exited (status 0)");
   repro_judge(index, want);
 }
 

@@ -20,6 +20,7 @@ import { formatResult as resultText } from '../harness/format.ts';
 import { formatNamespaces as namespacesText } from '../harness/compare.ts';
 import { NATIVE_DIR } from '../native/toolchain.ts';
 import { runSpec } from '../spec/run.ts';
+import { programNeeded } from '../model/graph.ts';
 import type { CounterexampleFile } from '../harness/counterexample-file.ts';
 
 const REPRO_DIR = dirname(fileURLToPath(import.meta.url));
@@ -82,9 +83,12 @@ function expectation(i: number, e: ExpectedObservation): string[] {
   const lines: string[] = [];
   const order = e.order.map(([a, b]) => `{${cString(eventKey(e.events[a]!))}, ${cString(eventKey(e.events[b]!))}}`);
   if (order.length > 0) lines.push(`static const char *const order${i}[][2] = {${order.join(', ')}};`);
+  const alternatives = (e.alternatives ?? []).map((r) => cString(resultText(r)));
+  if (alternatives.length > 0) lines.push(`static const char *const alternatives${i}[] = {${alternatives.join(', ')}, NULL};`);
   lines.push(
     `static const struct expect want${i} = {`,
     `  ${cString(resultText(e.result))},`,
+    `  ${alternatives.length > 0 ? `alternatives${i}` : 'NULL'},`,
     `  ${cString(namespacesText(e.namespaces))},`,
     `  ${cString(eventsText(e.events))},`,
     `  ${order.length > 0 ? `order${i}, ${order.length}` : 'NULL, 0'},`,
@@ -93,7 +97,7 @@ function expectation(i: number, e: ExpectedObservation): string[] {
   return lines;
 }
 
-function callCode(call: Call, i: number, file: (name: string) => string): string {
+function callCode(call: Call, i: number, file: (name: string) => string, fatal: boolean): string {
   switch (call.op) {
     case 'dlopen':
       return call.caller === undefined
@@ -111,6 +115,15 @@ function callCode(call: Call, i: number, file: (name: string) => string): string
       return `void *s${i} = dlsym(h${call.handle}, ${cString(call.symbol)});\n  obs_sym(${i}, s${i}, &want${i});`;
     case 'dlinfo':
       return `Lmid_t lmid${i} = -1;\n  int rc${i} = dlinfo(h${call.handle}, RTLD_DI_LMID, &lmid${i});\n  obs_info(${i}, rc${i}, lmid${i}, &want${i});`;
+    case 'start':
+      return `obs_start(${i}, &want${i});`;
+    case 'call':
+      // A call the spec expects to end the process runs in a child, which must end so (exit status 127).
+      return fatal
+        ? `obs_call_fatal(${i}, h${call.handle}, ${cString(call.symbol)}, &want${i});`
+        : `void *f${i} = dlsym(h${call.handle}, ${cString(call.symbol)});\n  if (f${i}) ((void (*)(void))f${i})();\n  obs_call(${i}, f${i}, &want${i});`;
+    case 'exit':
+      return `obs_exit(${i}, &want${i});`;
   }
 }
 
@@ -135,7 +148,7 @@ function mainC(c: CounterexampleFile): string {
   ];
   const body: string[] = [];
   c.calls.forEach((call, i) => {
-    body.push('', `  BEGIN(${i}, ${cString(formatCall(call, i))});`, `  ${callCode(call, i, file)}`);
+    body.push('', `  BEGIN(${i}, ${cString(formatCall(call, i))});`, `  ${callCode(call, i, file, steps[i]?.expected.result.kind === 'fatal')}`);
   });
   return [
     ...header,
@@ -145,7 +158,8 @@ function mainC(c: CounterexampleFile): string {
     ...steps.flatMap((s) => expectation(s.index, s.expected)),
     '',
     'int main(int argc, char **argv) {',
-    `  repro_init(argc, argv, ${c.calls.length});`,
+    // A program with start-up DSOs runs again with the event descriptor in place before its constructors.
+    `  repro_init(argc, argv, ${c.calls.length}, ${programNeeded(c.graph).length > 0 ? 1 : 0});`,
     ...body,
     '',
     `  return repro_done(${cString(c.profile)});`,
@@ -162,6 +176,23 @@ function mainC(c: CounterexampleFile): string {
  */
 function sorterNumber(c: CounterexampleFile): 1 | 2 {
   return sorterOf(runSpec(c.profile, c.graph, [], c.system, { strict: c.strict === true }).ctx) === 'original' ? 1 : 2;
+}
+
+/**
+ * The program's rule: its sources, and, when the counterexample's program
+ * needs test DSOs at start-up, those DSOs in link order (as native/
+ * build-programs.ts links the driver for such a graph: no --as-needed, lazy
+ * binding, undefined symbols of the DSOs left to the loader, DT_RUNPATH
+ * lib/ beside it, the DT_SONAME the graph gives it).
+ */
+function programRule(c: CounterexampleFile): string[] {
+  const needed = programNeeded(c.graph).map((n) => `lib/${makeWord(n)}`);
+  const soname = c.graph.program?.soname;
+  const flags = needed.length > 0 || soname !== undefined ? ` -Wl,--no-as-needed -Wl,-z,lazy -Wl,--allow-shlib-undefined -Wl,--enable-new-dtags '-Wl,-rpath,$$ORIGIN/lib'${soname !== undefined ? ` -Wl,-soname,${makeWord(soname)}` : ''}` : '';
+  return [
+    `main: main.c dlmspec-repro.h audit.h event.h layout.h observe.c observe.h json.c json.h${needed.map((n) => ` ${n}`).join('')}`,
+    `\t$(CC) $(CFLAGS_MAIN) -o $@${flags} main.c observe.c json.c${needed.map((n) => ` ${n}`).join('')}`,
+  ];
 }
 
 /**
@@ -195,8 +226,7 @@ function makefile(c: CounterexampleFile): string {
     'all: main $(DSOS)',
     '',
     '# observe.c and json.c are the native driver\'s own: the reproducer sees what it sees.',
-    'main: main.c dlmspec-repro.h audit.h event.h layout.h observe.c observe.h json.c json.h',
-    '\t$(CC) $(CFLAGS_MAIN) -o $@ main.c observe.c json.c',
+    ...programRule(c),
     '',
   ];
   for (const n of needed) {

@@ -17,7 +17,7 @@ export function shiftedForAudit(scenario: Scenario, by = 1): Scenario {
       .with({ kind: 'handle' }, (h) => (h.ns === undefined ? h : { ...h, ns: ns(h.ns) }))
       .with({ kind: 'symbol' }, (s) => (s.ns === undefined ? s : { ...s, ns: ns(s.ns) }))
       .with({ kind: 'lmid' }, (l) => ({ ...l, lmid: ns(l.lmid) }))
-      .with({ kind: 'null' }, { kind: 'ok' }, { kind: 'fail' }, (x) => x)
+      .with({ kind: 'null' }, { kind: 'ok' }, { kind: 'fail' }, { kind: 'started' }, { kind: 'called' }, { kind: 'exited' }, { kind: 'fatal' }, (x) => x)
       .exhaustive();
   const row = (r: Row): Row => {
     const e = r.expect;
@@ -29,6 +29,7 @@ export function shiftedForAudit(scenario: Scenario, by = 1): Scenario {
         ...(e.result !== undefined ? { result: result(e.result) } : {}),
         ...(e.namespaces !== undefined ? { namespaces: e.namespaces.map((v) => ({ ...v, ns: ns(v.ns) })) } : {}),
         ...(e.events !== undefined ? { events: e.events.map((v) => ({ ...v, ns: ns(v.ns) })) } : {}),
+        ...(e.trace !== undefined ? { trace: e.trace.map((v) => ({ ...v, ns: ns(v.ns) })) } : {}),
       },
     };
   };

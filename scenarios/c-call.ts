@@ -140,6 +140,8 @@ function lmid(c: Cursor): number {
 export function parseCall(text: string, index: number): Call {
   const tokens = tokenize(text);
   const c = new Cursor(tokens, text.length + 1);
+  if (c.peek()?.kind === 'punct' && c.peek()?.text === '(') return finish(c, functionCall(c));
+  if (c.peek()?.kind === 'name' && (c.peek()?.text === 'start' || c.peek()?.text === 'exit')) return finish(c, processCall(c));
   let assigned: Token | undefined;
   if (c.peek()?.kind === 'name' && c.peek()?.text === 'void') {
     c.next('void');
@@ -208,9 +210,57 @@ export function parseCall(text: string, index: number): Call {
     if (call.op !== 'dlopen' && call.op !== 'dlclose') throw new CallSyntaxError(`${call.op} cannot be made from code in a DSO`, comment.col);
     call = { ...call, caller: Number(m[1]) };
   }
+  return finish(c, call);
+}
+
+/** Nothing may follow a call. */
+function finish(c: Cursor, call: Call): Call {
   if (!c.done()) {
     const t = c.next('');
     throw new CallSyntaxError(`unexpected ${show(t)} after the call`, t.col);
   }
   return call;
+}
+
+/** `start();` (the program's start-up) and `exit(0);`: the process extension. */
+function processCall(c: Cursor): Call {
+  const t = c.next('start or exit');
+  c.punct('(', `after ${t.text}`);
+  if (t.text === 'exit') {
+    const status = c.next('the exit status 0');
+    if (status.kind !== 'number' || status.text !== '0') throw new CallSyntaxError(`expected the exit status 0, found ${show(status)}`, status.col);
+  }
+  c.punct(')', `to close ${t.text}`);
+  c.take(';');
+  return t.text === 'exit' ? { op: 'exit' } : { op: 'start' };
+}
+
+/** `((void (*)(void))dlsym(h1, "fn_a"))();`: a call of the function dlsym finds through the handle. */
+function functionCall(c: Cursor): Call {
+  const word = (w: string, after: string) => {
+    const t = c.next(w);
+    if (t.kind !== 'name' || t.text !== w) throw new CallSyntaxError(`expected ${w} ${after}, found ${show(t)}`, t.col);
+  };
+  c.punct('(', 'to open the call');
+  c.punct('(', 'to open the cast');
+  word('void', 'in the cast (void (*)(void))');
+  c.punct('(', 'in the cast (void (*)(void))');
+  c.punct('*', 'in the cast (void (*)(void))');
+  c.punct(')', 'in the cast (void (*)(void))');
+  c.punct('(', 'in the cast (void (*)(void))');
+  word('void', 'in the cast (void (*)(void))');
+  c.punct(')', 'in the cast (void (*)(void))');
+  c.punct(')', 'to close the cast');
+  word('dlsym', 'after the cast');
+  c.punct('(', 'after dlsym');
+  const h = handle(c, 'the handle to look in');
+  c.punct(',', 'after the handle');
+  const t = c.next('the function name as a string');
+  if (t.kind !== 'string') throw new CallSyntaxError(`expected the function name as a string, found ${show(t)}`, t.col);
+  c.punct(')', 'to close dlsym');
+  c.punct(')', 'to close the function pointer');
+  c.punct('(', 'to call it');
+  c.punct(')', 'to call it');
+  c.take(';');
+  return { op: 'call', handle: h, symbol: t.text };
 }

@@ -30,6 +30,12 @@ export function formatResultExpectation(r: ResultExpectation | CallResult): stri
       return ['symbol', ...(r.object !== undefined ? [r.object] : []), ...(r.ns !== undefined ? [`ns ${r.ns}`] : [])].join(' ');
     case 'lmid':
       return `lmid ${r.lmid}`;
+    case 'started':
+    case 'called':
+    case 'exited':
+      return r.kind;
+    case 'fatal':
+      return r.error === undefined ? 'fatal' : `fatal ${quote(r.error)}`;
   }
 }
 
@@ -71,6 +77,11 @@ export function rowMismatch(want: RowExpectation, obs: Observation, graph: DsoGr
     const a = want.events.map(formatEvent).sort();
     const b = obs.events.map(formatEvent).sort();
     if (a.join(', ') !== b.join(', ')) return `events: expected ${a.join(', ') || 'none'}, got ${b.join(', ') || 'none'}`;
+  }
+  if (want.trace !== undefined) {
+    const a = want.trace.map(formatEvent).join(', ');
+    const b = obs.events.map(formatEvent).join(', ');
+    if (a !== b) return `trace: expected ${a || 'none'}, got ${b || 'none'}`;
   }
   return null;
 }

@@ -18,6 +18,8 @@ function dsoLine(d: Dso): string {
   if (d.libc) words.push('libc');
   if (d.symbols.length > 0) words.push(`defines ${d.symbols.join(' ')}`);
   if (d.undefinedSymbol !== undefined) words.push(`undefined ${d.undefinedSymbol}`);
+  if (d.fn !== undefined) words.push(`fn ${d.fn}`);
+  if (d.calls !== undefined && d.calls.length > 0) words.push(`calls ${d.calls.join(' ')}`);
   return words.join(' ');
 }
 
@@ -26,6 +28,7 @@ function expectationLines(e: RowExpectation): string[] {
   if (e.result !== undefined) lines.push(`  => ${formatResultExpectation(e.result)}`);
   for (const ns of e.namespaces ?? []) lines.push(`  ns ${ns.ns}${ns.all ? ' all' : ''}: ${formatEntries(ns.entries)}`);
   if (e.events !== undefined) lines.push(`  events: ${e.events.length === 0 ? 'none' : e.events.map(formatEvent).join(', ')}`);
+  if (e.trace !== undefined) lines.push(`  trace: ${e.trace.length === 0 ? 'none' : e.trace.map(formatEvent).join(', ')}`);
   return lines;
 }
 
@@ -37,7 +40,11 @@ export function formatScenario(s: Scenario): string {
   const lines = [`scenario ${s.name}`];
   if (s.about !== undefined) lines.push(`about ${oneLine(s.about)}`);
   if (s.source !== undefined) lines.push(`source ${oneLine(s.source)}`);
-  lines.push(`profile ${s.profile}`, '');
+  lines.push(`profile ${s.profile}`);
+  if (s.tunables !== undefined) lines.push(`tunables ${s.tunables}`);
+  lines.push('');
+  const p = s.graph.program;
+  if (p !== undefined) lines.push(`program${p.needed.length > 0 ? ` needs ${p.needed.join(' ')}` : ''}${p.soname !== undefined ? ` soname ${p.soname}` : ''}`);
   lines.push(...s.graph.dsos.map(dsoLine));
   if (missing.length > 0) lines.push(`missing ${missing.join(' ')}`);
   lines.push('');

@@ -17,7 +17,9 @@ export class ScenarioError extends Error {
 const DSO_NAME = /^lib[a-z0-9_]{1,40}\.so$/;
 const OBJECT_NAME = /^(<main>|[A-Za-z0-9_.+-]{1,80})$/;
 const SYMBOL = /^[a-z_][a-z0-9_]{0,40}$/;
-const DSO_WORDS = new Set(['needs', 'unique', 'nodelete', 'libc', 'defines', 'undefined']);
+const DSO_WORDS = new Set(['needs', 'unique', 'nodelete', 'libc', 'defines', 'undefined', 'fn', 'calls']);
+/** GLIBC_TUNABLES text: name=value pairs joined by `:`, nothing a shell or make would read as more. */
+const TUNABLES = /^[a-z][a-z0-9_.]*=[A-Za-z0-9_.]+(:[a-z][a-z0-9_.]*=[A-Za-z0-9_.]+)*$/;
 
 /** Text outside string literals up to a `#`. */
 function stripComment(line: string): string {
@@ -34,11 +36,13 @@ interface Draft {
   about?: string;
   source?: string;
   profile?: Profile;
+  tunables?: string;
+  program?: { needed: string[]; soname?: string };
   dsos: Map<string, Dso>;
   /** Names given in `needs` lists: declared with defaults unless a `dso` or `missing` line says otherwise. */
   named: Set<string>;
   missing: Set<string>;
-  rows: { call: Call; line: number; label?: string; expect: { result?: ResultExpectation; namespaces?: NamespaceExpectation[]; events?: LifecycleEvent[] } }[];
+  rows: { call: Call; line: number; label?: string; expect: { result?: ResultExpectation; namespaces?: NamespaceExpectation[]; events?: LifecycleEvent[]; trace?: LifecycleEvent[] } }[];
 }
 
 export function parseScenario(text: string): Scenario {
@@ -65,6 +69,7 @@ export function parseScenario(text: string): Scenario {
       ...(r.expect.result ? { result: r.expect.result } : {}),
       ...(r.expect.namespaces ? { namespaces: r.expect.namespaces } : {}),
       ...(r.expect.events ? { events: r.expect.events } : {}),
+      ...(r.expect.trace ? { trace: r.expect.trace } : {}),
     };
     return { call: r.call, line: r.line, ...(r.label !== undefined ? { label: r.label } : {}), ...(Object.keys(expect).length > 0 ? { expect } : {}) };
   });
@@ -74,7 +79,8 @@ export function parseScenario(text: string): Scenario {
     ...(d.about !== undefined ? { about: d.about } : {}),
     ...(d.source !== undefined ? { source: d.source } : {}),
     profile: d.profile,
-    graph: { dsos: [...d.dsos.values()] },
+    ...(d.tunables !== undefined ? { tunables: d.tunables } : {}),
+    graph: { dsos: [...d.dsos.values()], ...(d.program !== undefined ? { program: d.program } : {}) },
     rows,
   };
 }
@@ -85,7 +91,7 @@ export const leaf = (name: string): Dso => ({ name, needed: [], unique: false, n
 function header(d: Draft, line: string, n: number): void {
   const [word, ...rest] = line.split(/\s+/);
   const value = line.slice(word!.length).trim();
-  const once = (key: 'name' | 'about' | 'source' | 'profile') => {
+  const once = (key: 'name' | 'about' | 'source' | 'profile' | 'tunables' | 'program') => {
     if (d[key] !== undefined) throw new ScenarioError(`a second \`${word}\` line`);
     if (d.rows.length > 0) throw new ScenarioError(`\`${word}\` must come before the first row`);
   };
@@ -112,6 +118,15 @@ function header(d: Draft, line: string, n: number): void {
       if (d.rows.length > 0) throw new ScenarioError('`dso` must come before the first row');
       dsoLine(d, rest);
       return;
+    case 'tunables':
+      once('tunables');
+      if (!TUNABLES.test(value)) throw new ScenarioError(`tunables ${JSON.stringify(value)}: expected name=value pairs joined by ':' (glibc.rtld.dynamic_sort=1)`);
+      d.tunables = value;
+      return;
+    case 'program':
+      once('program');
+      d.program = programLine(d, rest);
+      return;
     case 'missing':
       if (d.rows.length > 0) throw new ScenarioError('`missing` must come before the first row');
       for (const name of rest) {
@@ -127,7 +142,30 @@ function header(d: Draft, line: string, n: number): void {
   }
 }
 
-/** `dso liba.so needs libb.so libc.so unique nodelete libc defines f0 f1 undefined g`. */
+/** `program needs liba.so libb.so soname libd.so`: the program's own DT_NEEDED test DSOs, and its DT_SONAME. */
+function programLine(d: Draft, words: string[]): { needed: string[]; soname?: string } {
+  const needed: string[] = [];
+  let soname: string | undefined;
+  let list: 'needs' | null = null;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === 'needs') list = 'needs';
+    else if (w === 'soname') {
+      const s = words[++i];
+      if (s === undefined || !DSO_NAME.test(s)) throw new ScenarioError('program: `soname` needs a DSO file name after it');
+      soname = s;
+      d.named.add(s);
+      list = null;
+    } else if (list === 'needs') {
+      if (!DSO_NAME.test(w)) throw new ScenarioError(`program needs ${JSON.stringify(w)}: not a DSO file name like "liba.so"`);
+      needed.push(w);
+      d.named.add(w);
+    } else throw new ScenarioError(`program: unknown word ${JSON.stringify(w)} (expected needs or soname)`);
+  }
+  return soname === undefined ? { needed } : { needed, soname };
+}
+
+/** `dso liba.so needs libb.so libc.so unique nodelete libc defines f0 f1 undefined g fn fn_a calls fn_b`. */
 function dsoLine(d: Draft, words: string[]): void {
   const [name, ...opts] = words;
   if (name === undefined || !DSO_NAME.test(name)) throw new ScenarioError(`dso ${JSON.stringify(name ?? '')}: not a DSO file name like "liba.so"`);
@@ -136,17 +174,24 @@ function dsoLine(d: Draft, words: string[]): void {
   let dso: { -readonly [K in keyof Dso]: Dso[K] } = { ...leaf(name), needed: [], symbols: [] };
   const needed: string[] = [];
   const symbols: string[] = [];
-  let list: 'needs' | 'defines' | null = null;
+  const calls: string[] = [];
+  let list: 'needs' | 'defines' | 'calls' | null = null;
   for (let i = 0; i < opts.length; i++) {
     const w = opts[i]!;
     if (DSO_WORDS.has(w)) {
       list = null;
-      if (w === 'needs' || w === 'defines') list = w;
-      else if (w === 'undefined') {
+      if (w === 'needs' || w === 'defines' || w === 'calls') list = w;
+      else if (w === 'undefined' || w === 'fn') {
         const sym = opts[++i];
-        if (sym === undefined || !SYMBOL.test(sym)) throw new ScenarioError(`dso ${name}: \`undefined\` needs a C identifier after it`);
-        dso.undefinedSymbol = sym;
+        if (sym === undefined || !SYMBOL.test(sym)) throw new ScenarioError(`dso ${name}: \`${w}\` needs a C identifier after it`);
+        if (w === 'fn') dso.fn = sym;
+        else dso.undefinedSymbol = sym;
       } else dso[w as 'unique' | 'nodelete' | 'libc'] = true;
+      continue;
+    }
+    if (list === 'calls') {
+      if (!SYMBOL.test(w)) throw new ScenarioError(`dso ${name} calls ${JSON.stringify(w)}: not a C identifier`);
+      calls.push(w);
       continue;
     }
     if (list === 'needs') {
@@ -156,17 +201,18 @@ function dsoLine(d: Draft, words: string[]): void {
     } else if (list === 'defines') {
       if (!SYMBOL.test(w)) throw new ScenarioError(`dso ${name} defines ${JSON.stringify(w)}: not a C identifier`);
       symbols.push(w);
-    } else throw new ScenarioError(`dso ${name}: unknown word ${JSON.stringify(w)} (expected needs, defines, unique, nodelete, libc or undefined)`);
+    } else throw new ScenarioError(`dso ${name}: unknown word ${JSON.stringify(w)} (expected needs, defines, unique, nodelete, libc, undefined, fn or calls)`);
   }
-  dso = { ...dso, needed, symbols };
+  if (calls.length > 0 && dso.fn === undefined) throw new ScenarioError(`dso ${name}: \`calls\` needs \`fn\` (the function that makes the calls)`);
+  dso = { ...dso, needed, symbols, ...(calls.length > 0 ? { calls } : {}) };
   d.dsos.set(name, dso);
 }
 
 function expectation(d: Draft, line: string): void {
   const row = d.rows[d.rows.length - 1];
   if (row === undefined) throw new ScenarioError(`an indented line belongs to a row, and no row came before it`);
-  const set = <K extends 'result' | 'namespaces' | 'events'>(key: K, value: NonNullable<(typeof row)['expect'][K]>) => {
-    if (key !== 'namespaces' && row.expect[key] !== undefined) throw new ScenarioError(`row ${d.rows.length - 1} has a second ${key === 'result' ? '`=>`' : '`events:`'} line`);
+  const set = <K extends 'result' | 'namespaces' | 'events' | 'trace'>(key: K, value: NonNullable<(typeof row)['expect'][K]>) => {
+    if (key !== 'namespaces' && row.expect[key] !== undefined) throw new ScenarioError(`row ${d.rows.length - 1} has a second ${key === 'result' ? '`=>`' : `\`${key}:\``} line`);
     row.expect[key] = value;
   };
   if (line.startsWith('=>')) return set('result', resultExpectation(line.slice(2).trim()));
@@ -176,6 +222,7 @@ function expectation(d: Draft, line: string): void {
     return;
   }
   if (line.startsWith('events:')) return set('events', events(line.slice(7).trim()));
+  if (line.startsWith('trace:')) return set('trace', events(line.slice(6).trim()));
   const ns = /^ns\s+(\d{1,2})(\s+all)?\s*:(.*)$/.exec(line);
   if (ns !== null) {
     const id = Number(ns[1]);
@@ -185,7 +232,7 @@ function expectation(d: Draft, line: string): void {
     row.expect.namespaces = [...list, { ns: id, all: ns[2] !== undefined, entries: entries(ns[3]!.trim()) }];
     return;
   }
-  throw new ScenarioError(`unknown expectation ${JSON.stringify(line.split(/\s+/)[0])} (expected \`=> RESULT\`, \`ns N: ...\`, \`ns N all: ...\`, \`events: ...\` or \`label TEXT\`)`);
+  throw new ScenarioError(`unknown expectation ${JSON.stringify(line.split(/\s+/)[0])} (expected \`=> RESULT\`, \`ns N: ...\`, \`ns N all: ...\`, \`events: ...\`, \`trace: ...\` or \`label TEXT\`)`);
 }
 
 /** `liba.so libb.so(proxy)`, or `-` for none. */
@@ -200,13 +247,13 @@ function entries(text: string): EntryView[] {
   });
 }
 
-/** `ctor libb.so@ns0, dtor liba.so@ns1`, or `none`. */
+/** `ctor libb.so@ns0, dtor liba.so@ns1, enter libd.so@ns0, leave libd.so@ns0`, or `none`. */
 function events(text: string): LifecycleEvent[] {
   if (text === 'none') return [];
   return text.split(',').map((part) => {
-    const m = /^(ctor|dtor)\s+(lib[a-z0-9_]{1,40}\.so)@ns(\d{1,2})$/.exec(part.trim());
+    const m = /^(ctor|dtor|enter|leave)\s+(lib[a-z0-9_]{1,40}\.so)@ns(\d{1,2})$/.exec(part.trim());
     if (m === null) throw new ScenarioError(`event ${JSON.stringify(part.trim())}: expected e.g. \`ctor liba.so@ns0\` (or \`none\`)`);
-    return { event: m[1] as 'ctor' | 'dtor', object: m[2]!, ns: Number(m[3]) };
+    return { event: m[1] as LifecycleEvent['event'], object: m[2]!, ns: Number(m[3]) };
   });
 }
 
@@ -221,6 +268,11 @@ function errorPart(rest: string, what: string): { error?: string | null } {
 
 export function resultExpectation(text: string): ResultExpectation {
   if (text === '0') return { kind: 'ok' };
+  if (text === 'started' || text === 'called' || text === 'exited') return { kind: text };
+  if (text.startsWith('fatal')) {
+    const e = errorPart(text.slice(5).trim(), 'fatal');
+    return typeof e.error === 'string' ? { kind: 'fatal', error: e.error } : { kind: 'fatal' };
+  }
   if (text.startsWith('NULL')) return { kind: 'null', ...errorPart(text.slice(4).trim(), 'NULL') };
   if (text.startsWith('-1')) return { kind: 'fail', ...errorPart(text.slice(2).trim(), '-1') };
   const words = text.split(/\s+/);

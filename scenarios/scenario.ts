@@ -17,7 +17,12 @@ export type ResultExpectation =
   | { readonly kind: 'ok' }
   | { readonly kind: 'fail'; readonly error?: string | null }
   | { readonly kind: 'symbol'; readonly ns?: number; readonly object?: string }
-  | { readonly kind: 'lmid'; readonly lmid: number };
+  | { readonly kind: 'lmid'; readonly lmid: number }
+  | { readonly kind: 'started' }
+  | { readonly kind: 'called' }
+  | { readonly kind: 'exited' }
+  /** The process ends in the call (a binding the loader cannot make); `error`: the message contains it. */
+  | { readonly kind: 'fatal'; readonly error?: string };
 
 /**
  * A namespace list after the call. `all: false` lists only the objects of the
@@ -35,6 +40,8 @@ export interface RowExpectation {
   readonly namespaces?: readonly NamespaceExpectation[];
   /** Constructor/destructor events of the call, as a multiset. */
   readonly events?: readonly LifecycleEvent[];
+  /** The call's events in exactly this order (constructors, destructors, a traced call's enter and leave). */
+  readonly trace?: readonly LifecycleEvent[];
 }
 
 export interface Row {
@@ -52,6 +59,8 @@ export interface Scenario {
   readonly about?: string;
   readonly source?: string;
   readonly profile: Profile;
+  /** GLIBC_TUNABLES the scenario runs under, besides dlmspec's own (e.g. glibc.rtld.dynamic_sort=1: the sorter). */
+  readonly tunables?: string;
   readonly graph: DsoGraph;
   readonly rows: readonly Row[];
 }

@@ -14,24 +14,12 @@ import type { SystemObject } from '../model/dso.ts';
 import type { AuditEvent, ExpectedAudit, NamespaceView } from '../model/observation.ts';
 import { entriesOf, type Entry, type LoaderState } from '../model/state.ts';
 import { exercise, libcName, objectInfo, rtldName, type SpecContext } from './context.ts';
+import { auditorNamespace } from './auditor.ts';
+import { exitAudit } from './exit.ts';
 import type { Outcome } from './outcome.ts';
 import { behaviour, ranged, since, until } from './releases.ts';
 
-/**
- * AUD1: a secondary namespace with entries before the first call is an audit
- * module's (glibc loads each LD_AUDIT module into a namespace of its own
- * before main, `rtld.c` `load_audit_module`; nothing else makes one then).
- * Its head is a start-up entry; nothing the program does changes it.
- */
-export function auditorNamespace(state: LoaderState, ns: number): boolean {
-  const head = entriesOf(state, ns)[0];
-  return ns > 0 && head !== undefined && head.startup;
-}
-
-/** Whether the run is audited: some namespace is an auditor's (AUD1). */
-export function underAudit(state: LoaderState): boolean {
-  return state.namespaces.some((_, ns) => auditorNamespace(state, ns));
-}
+export { auditorNamespace, underAudit } from './auditor.ts';
 
 /**
  * AUD1: dlmopen into an auditor's namespace is `invalid target namespace`
@@ -71,11 +59,16 @@ export const DELETE_ORDER = ranged('AUD5', 'LA_ACT_DELETE of a dlclose: before o
  * AUD3: la_objclose for each entry the call unloaded, proxies included
  * (`_dl_close_worker` reports every map it removes), each cookie naming its
  * object: the loader's default cookie is the object's link map.
+ * At exit: exitAudit (spec/exit.ts, AUD7); the start-up's events are not
+ * judged (PROC1).
  * AUD6 (position): a failed open is not judged (what it mapped and took
  * back is not modelled, LOAD4). Any other call is: a failed dlsym or
  * dlclose, an RTLD_NOLOAD miss, must report no event.
  */
 export function auditEvents(ctx: SpecContext, call: Call, before: LoaderState, outcome: Outcome): ExpectedAudit | null {
+  // PROC1: the start-up's own audit events (the program, ld.so, ...) are not judged; AUD7: exit's.
+  if (call.op === 'start') return null;
+  if (call.op === 'exit') return exitAudit(ctx, before);
   const after = outcome.state;
   if (isOpen(call) && outcome.result.kind === 'null' && outcome.result.error !== null) {
     exercise(ctx, 'AUD6');
@@ -124,7 +117,9 @@ export function compareAudit(want: ExpectedAudit, got: readonly AuditEvent[]): s
   if (JSON.stringify(opens) !== JSON.stringify(want.opens)) return `[AUD2] la_objopen: expected ${showAll(want.opens)}, observed ${showAll(opens)}`;
   const closes = got.filter((e) => e.event === 'objclose');
   const key = (list: readonly AuditEvent[]) => list.map(show).sort();
-  if (JSON.stringify(key(closes)) !== JSON.stringify(key(want.closes))) return `[AUD3] la_objclose: expected {${key(want.closes).join(', ')}}, observed {${key(closes).join(', ')}}`;
+  if (want.closesInOrder === true) {
+    if (JSON.stringify(closes.map(show)) !== JSON.stringify(want.closes.map(show))) return `[AUD7] la_objclose at exit: expected ${showAll(want.closes)}, observed ${showAll(closes)}`;
+  } else if (JSON.stringify(key(closes)) !== JSON.stringify(key(want.closes))) return `[AUD3] la_objclose: expected {${key(want.closes).join(', ')}}, observed {${key(closes).join(', ')}}`;
   const unnamed = got.find((e) => e.event === 'activity' && (e.ns === null || e.activity === 'unknown'));
   if (unnamed) return `[AUD4] ${show(unnamed)}: its cookie names no namespace (or the flag is unknown); observed ${showAll(got)}`;
   const at = (pred: (e: AuditEvent) => boolean) => got.flatMap((e, i) => (pred(e) ? [i] : []));
@@ -136,15 +131,17 @@ export function compareAudit(want: ExpectedAudit, got: readonly AuditEvent[]): s
     if (!fresh && !at(activity('add', ns)).some((i) => i < first)) return `[AUD4] no la_activity(add)@ns${ns} before the first la_objopen there; observed ${showAll(got)}`;
     if (!at(activity('consistent', ns)).some((i) => i > last)) return `[AUD4] no la_activity(consistent)@ns${ns} after the last la_objopen there; observed ${showAll(got)}`;
   }
+  // At exit the brackets are AUD7's (spec/exit.ts), else a dlclose's (AUD5).
+  const rule = want.closesInOrder === true ? 'AUD7' : 'AUD5';
   for (const { ns, emptied, deleteFirst } of want.removed) {
     const mine = at((e) => e.event === 'objclose' && e.ns === ns);
     const first = mine[0] as number;
     const last = mine[mine.length - 1] as number;
     const del = deleteFirst ? at(activity('delete', ns)).find((i) => i < first) : at(activity('delete', ns)).find((i) => i > last);
-    if (del === undefined) return `[AUD5] no la_activity(delete)@ns${ns} ${deleteFirst ? 'before the first' : 'after the last'} la_objclose there; observed ${showAll(got)}`;
+    if (del === undefined) return `[${rule}] no la_activity(delete)@ns${ns} ${deleteFirst ? 'before the first' : 'after the last'} la_objclose there; observed ${showAll(got)}`;
     const consistent = at(activity('consistent', ns)).some((i) => i > Math.max(del, last));
-    if (!emptied && !consistent) return `[AUD5] no la_activity(consistent)@ns${ns} after its la_activity(delete); observed ${showAll(got)}`;
-    if (emptied && consistent) return `[AUD5] la_activity(consistent)@ns${ns} after it was emptied (no head names it); observed ${showAll(got)}`;
+    if (!emptied && !consistent) return `[${rule}] no la_activity(consistent)@ns${ns} after its la_activity(delete); observed ${showAll(got)}`;
+    if (emptied && consistent) return `[${rule}] la_activity(consistent)@ns${ns} after it was emptied (no head names it); observed ${showAll(got)}`;
   }
   return null;
 }

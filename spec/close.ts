@@ -49,16 +49,25 @@ function _dl_close_worker(ctx: SpecContext, state: LoaderState, counted: LoaderS
     const id = stack.pop() as number;
     if (live.has(id)) continue;
     live.add(id);
-    for (const d of (counted.entries[id] as Entry).deps) if (!live.has(d)) stack.push(d);
+    // Its DT_NEEDED and its relocation dependencies (SYM4: `l_reldeps`, "And the same for relocation dependencies").
+    const e = counted.entries[id] as Entry;
+    for (const d of [...e.deps, ...e.reldeps]) if (!live.has(d)) stack.push(d);
   }
   const dead = list.filter((e) => !live.has(e.id));
   if (dead.length > 0) exercise(ctx, 'CLOSE1');
   const finiOrder = closeOrder(ctx, counted, list, entry, live);
+  const gone = new Set(dead.map((e) => e.id));
   const swept = produce(counted, (d) => {
     for (const e of dead) delete d.entries[e.id];
-    d.namespaces[entry.ns] = (d.namespaces[entry.ns] ?? []).filter((id) => !dead.some((e) => e.id === id));
+    d.namespaces[entry.ns] = (d.namespaces[entry.ns] ?? []).filter((id) => !gone.has(id));
+    // An unloaded object leaves the global scope (SYM3) and the scopes of what stays (CLOSE5 gives some their own list first).
+    d.global = d.global.filter((id) => !gone.has(id));
+    for (const id of d.namespaces[entry.ns] ?? []) {
+      const kept = d.entries[id] as Entry;
+      if (kept.scope.some((s) => gone.has(s))) entryOf(d, id).scope = kept.scope.filter((s) => !gone.has(s));
+    }
   });
-  const next = keptSearchLists(ctx, swept, list.filter((e) => live.has(e.id)), new Set(dead.map((e) => e.id)));
+  const next = keptSearchLists(ctx, swept, list.filter((e) => live.has(e.id)), gone);
   return { state: next, result: { kind: 'ok' }, ...destructors(ctx, state, dead, finiOrder) };
 }
 
@@ -106,7 +115,12 @@ function keptSearchLists(ctx: SpecContext, state: LoaderState, kept: readonly En
   if (given.length === 0) return state;
   exercise(ctx, 'CLOSE5');
   return produce(state, (d) => {
-    for (const e of given) Object.assign(entryOf(d, e.id), { searchList: 'direct', scope: [] });
+    // Its own list takes the place of the first list unloaded in its scope ("Remove the scope.  Or replace with own map's scope").
+    for (const e of given) {
+      const at = e.scope.findIndex((id) => dead.has(id));
+      const scope = [...e.scope.slice(0, at), e.id, ...e.scope.slice(at + 1).filter((id) => !dead.has(id))];
+      Object.assign(entryOf(d, e.id), { searchList: 'direct', scope });
+    }
   });
 }
 

@@ -47,6 +47,9 @@ export interface ObjectInfo {
   readonly test: boolean;
   readonly symbols: readonly string[];
   readonly undefinedSymbol: string | undefined;
+  /** Its traced function's symbol and the symbols that function calls (the process extension). */
+  readonly fn: string | undefined;
+  readonly calls: readonly string[];
 }
 
 export function libcName(system: readonly SystemObject[]): string {
@@ -68,9 +71,9 @@ export function objectInfo(ctx: SpecContext, name: string): ObjectInfo | undefin
   if (dso !== undefined) {
     const needed = dso.libc ? [...dso.needed, libcName(system)] : dso.needed;
     const { unique, nodelete, symbols, undefinedSymbol } = dso;
-    return { name, needed, unique, nodelete, rtld: false, test: true, symbols, undefinedSymbol };
+    return { name, needed, unique, nodelete, rtld: false, test: true, symbols, undefinedSymbol, fn: dso.fn, calls: dso.calls ?? [] };
   }
   const sys = system.find((s) => s.name === name);
   if (sys === undefined || name === '<main>' || name.startsWith('linux-vdso')) return undefined;
-  return { name, needed: sys.needed, unique: sys.unique, nodelete: false, rtld: sys.rtld, test: false, symbols: [], undefinedSymbol: undefined };
+  return { name, needed: sys.needed, unique: sys.unique, nodelete: false, rtld: sys.rtld, test: false, symbols: [], undefinedSymbol: undefined, fn: undefined, calls: [] };
 }

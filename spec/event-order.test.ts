@@ -96,9 +96,9 @@ const arbState: fc.Arbitrary<{ state: LoaderState; ids: number[] }> = fc
   .map(({ links, ids }) => {
     const entries: Record<number, Entry> = {};
     links.forEach(({ deps, master }, id) => {
-      entries[id] = { id, object: `lib${id}.so`, ns: 0, kind: master === null ? 'real' : 'proxy', master, deps, openCount: 0, nodelete: false, startup: false, searchList: 'none', scope: [], initfini: null, reldeps: [] };
+      entries[id] = { id, object: `lib${id}.so`, ns: 0, kind: master === null ? 'real' : 'proxy', master, deps, openCount: 0, nodelete: false, startup: false, searchList: 'none', scope: [], initfini: null, reldeps: [], bound: {} };
     });
-    return { state: { entries, namespaces: [links.map((_, id) => id)], handles: {}, nextId: links.length }, ids };
+    return { state: { entries, namespaces: [links.map((_, id) => id)], handles: {}, nextId: links.length, global: [] }, ids };
   });
 
 test.prop([arbState, fc.boolean()], { numRuns: Number(process.env.DLMSPEC_RUNS ?? 1000) })('eventOrder is the reduced direct definition on arbitrary graphs', ({ state, ids }, ctor) => {
@@ -122,9 +122,9 @@ describe('event order constraints over many events', () => {
       const deps = Array.from({ length: rand(3) }, () => (rand(10) === 0 ? rand(n + 5) : Math.min(n + 2, id + 1 + rand(6))));
       if (id < 3) deps.push(n + [1, 3, 0][id]!); // entries the state lacks (ids from nextId on), which are events too
       const proxy = rand(12) === 0 && id + 1 < n;
-      entries[id] = { id, object: `lib${id}.so`, ns: 0, kind: proxy ? 'proxy' : 'real', master: proxy ? id + 1 + rand(n - id - 1) : null, deps, openCount: 0, nodelete: false, startup: false, searchList: 'none', scope: [], initfini: null, reldeps: [] };
+      entries[id] = { id, object: `lib${id}.so`, ns: 0, kind: proxy ? 'proxy' : 'real', master: proxy ? id + 1 + rand(n - id - 1) : null, deps, openCount: 0, nodelete: false, startup: false, searchList: 'none', scope: [], initfini: null, reldeps: [], bound: {} };
     }
-    return { entries, namespaces: [Object.keys(entries).map(Number)], handles: {}, nextId: n };
+    return { entries, namespaces: [Object.keys(entries).map(Number)], handles: {}, nextId: n, global: [] };
   };
   test.each([
     [28, 1],

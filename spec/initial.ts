@@ -36,9 +36,12 @@ export function initialState(system: readonly SystemObject[], initial: readonly 
     // Its l_initfini: itself and its DT_NEEDED (the program's, its whole search list); no test object depends on
     // a start-up one through it, so where the sorters put start-up entries changes no test object's order.
     const initfini = proxy ? [id] : [id, ...deps];
-    entries[id] = { id, deps, openCount: 0, nodelete: false, startup: true, searchList: 'none', scope: [], initfini, reldeps: [], object, ns, kind: proxy ? 'proxy' : 'real', master };
+    // Its scope: the global one, its namespace's first entry's search list (namespace 0's: the program's).
+    const head = namespaces[ns]?.[0];
+    const scope = proxy || head === undefined ? [] : [head];
+    entries[id] = { id, deps, openCount: 0, nodelete: false, startup: true, searchList: 'none', scope, initfini, reldeps: [], bound: {}, object, ns, kind: proxy ? 'proxy' : 'real', master };
   }
-  return { entries, namespaces, handles: {}, nextId: loaded.length };
+  return { entries, namespaces, handles: {}, nextId: loaded.length, global: [] };
 }
 
 /**

@@ -120,7 +120,7 @@ export const INVARIANTS: readonly Invariant[] = [
   },
   {
     id: 'INV-NO-GARBAGE',
-    statement: 'Nothing unreachable survives: every entry is reachable through DT_NEEDED from a root (open count > 0, nodelete or start-up) of its namespace.',
+    statement: 'Nothing unreachable survives: every entry is reachable through DT_NEEDED and relocation dependencies (SYM4) from a root (open count > 0, nodelete or start-up) of its namespace.',
     profiles: BOTH,
     check: (_c, { after }) => {
       for (const list of after.namespaces) {
@@ -133,7 +133,7 @@ export const INVARIANTS: readonly Invariant[] = [
           const id = stack.pop() as number;
           if (reached.has(id)) continue;
           reached.add(id);
-          stack.push(...(after.entries[id]?.deps ?? []));
+          stack.push(...(after.entries[id]?.deps ?? []), ...(after.entries[id]?.reldeps ?? []));
         }
         const garbage = list.find((id) => !reached.has(id));
         if (garbage !== undefined) return `${label(entryById(after, garbage))} is unreachable but still loaded`;
@@ -143,13 +143,14 @@ export const INVARIANTS: readonly Invariant[] = [
   },
   {
     id: 'INV-CTOR-ONCE',
-    statement: 'Every real entry is constructed exactly once and destructed at most once; proxies never construct or destruct (S6).',
+    statement: 'Every real entry is constructed exactly once and destructed at most once, when unloaded or at exit (PROC3); proxies never construct or destruct (S6).',
     profiles: BOTH,
     check: (ctx, s, ledger) => {
       for (const e of entries(s.after)) {
         const want = e.kind === 'real' && isTest(ctx, e) ? 1 : 0;
         if (ledger.ctors(e.id) !== want) return `${label(e)} constructed ${ledger.ctors(e.id)} times`;
-        if (ledger.dtors(e.id) !== 0) return `${label(e)} destructed while still loaded`;
+        if (s.call.op === 'exit' && ledger.dtors(e.id) !== want) return `${label(e)} destructed ${ledger.dtors(e.id)} times at exit`;
+        if (s.call.op !== 'exit' && ledger.dtors(e.id) !== 0) return `${label(e)} destructed while still loaded`;
       }
       if (ledger.ctors(-1) || ledger.dtors(-1)) return 'an event names no entry created or unloaded by its call';
       for (const e of removed(s)) {
@@ -201,7 +202,9 @@ export const INVARIANTS: readonly Invariant[] = [
     id: 'LOAD2',
     statement: 'New entries are appended: the surviving entries keep their order, new ones come after them.',
     profiles: BOTH,
-    check: (_c, { before, after }) => {
+    check: (_c, { call, before, after }) => {
+      // The start-up lays namespace 0 out itself (PROC1: its objects after the program and the vdso).
+      if (call.op === 'start') return null;
       for (const [ns, now] of after.namespaces.entries()) {
         // The entries of `before` still loaded must be the first ones of the list now, in the same order.
         const kept = (before.namespaces[ns] ?? []).filter((id) => after.entries[id] !== undefined);
@@ -234,8 +237,11 @@ class TraceLedger implements Ledger {
     // An event counts for the first entry (by id) of its object and namespace that its call created (ctor) or unloaded (dtor).
     const created = entries(after).filter((e) => before.entries[e.id] === undefined);
     const gone = removed(s);
+    // At exit (PROC3) destructors run for what is loaded; a traced call's enter and leave name no life event.
+    const dying = call.op === 'exit' ? entries(after) : gone;
     for (const ev of expected.events) {
-      const e = (ev.event === 'ctor' ? created : gone).find((x) => x.object === ev.object && x.ns === ev.ns);
+      if (ev.event === 'enter' || ev.event === 'leave') continue;
+      const e = (ev.event === 'ctor' ? created : dying).find((x) => x.object === ev.object && x.ns === ev.ns);
       add(ev.event === 'ctor' ? this.constructed : this.destructed, e?.id ?? -1, 1);
     }
   }

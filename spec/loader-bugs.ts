@@ -20,8 +20,8 @@ export interface UpstreamFix {
   /** The first release that has the fix. */
   readonly release: string;
   readonly commit: string;
-  /** sourceware Bugzilla number. */
-  readonly bug: number;
+  /** sourceware Bugzilla number (absent: the commit names none). */
+  readonly bug?: number;
   /** The commit's subject line. */
   readonly title: string;
   /** The same fix on release branches (`release/2.36/master`): such a branch's later builds do not have the bug. */
@@ -151,6 +151,46 @@ export const LOADER_BUGS: readonly LoaderBug[] = [
     corpus: ['glibc-audit-delete-after-close.json'],
     summary:
       'under LD_AUDIT, a dlclose that unloads objects calls la_objclose for each before la_activity(LA_ACT_DELETE), where process exit (_dl_fini) and rtld-audit(7) have LA_ACT_DELETE first: _dl_close_worker (elf/dl-close.c) signalled LA_ACT_DELETE only after its loop over the objects it unloads. Modelled (AUD5): every audited dlclose that unloads shows it.',
+  },
+  {
+    id: 'GLIBC-AUDIT-EXIT-NO-ACTIVITY',
+    title: 'under LD_AUDIT, process exit reports la_objclose without la_activity around it',
+    shows: 'divergence',
+    mode: 'audit',
+    profiles: ['glibc', 'rtld-shared'],
+    releases: { until: '2.35' },
+    fixed: {
+      release: '2.35',
+      commit: '5fa11a2bc94c912c3b25860065086902674537ba',
+      title: 'elf: Add la_activity during application exit',
+      backports: [{ branch: 'release/2.34/master', commit: '98047ba95caf9ed596908ca73a22070c5e27597b' }],
+    },
+    handling: 'modelled',
+    corpus: ['glibc-audit-exit-no-activity.json'],
+    summary:
+      'under LD_AUDIT, _dl_fini (elf/dl-fini.c) calls la_objclose for every object at exit but no la_activity: an auditor is never told that the namespaces are being torn down ("la_activity is not called during application exit, even though la_objclose is"). Modelled (AUD7): every audited run that ends with exit shows it.',
+  },
+  {
+    id: 'GLIBC-AUDIT-EXIT-STANDIN-SILENT',
+    title: 'under LD_AUDIT, process exit reports no la_objclose for the ld.so stand-in of a secondary namespace',
+    shows: 'divergence',
+    mode: 'audit',
+    profiles: ['glibc', 'rtld-shared'],
+    releases: { until: '2.41' },
+    fixed: {
+      release: '2.41',
+      commit: 'c4b160744cb39eca20dc36b39c7fa6e10352706c',
+      bug: 32065,
+      title: 'elf: Call la_objclose for proxy link maps in _dl_fini (bug 32065)',
+      backports: [
+        { branch: 'release/2.39/master', commit: 'f407a14ff7788cb6158d91d2cd9850f218e796d3' },
+        { branch: 'release/2.40/master', commit: '196fce69506d0b3aede8e333ed3a5e777a645352' },
+      ],
+    },
+    handling: 'modelled',
+    corpus: ['glibc-audit-exit-standin-silent.json'],
+    summary:
+      'under LD_AUDIT, at exit _dl_fini (elf/dl-fini.c) leaves the ld.so stand-in of each secondary namespace out of its maps ("Do not handle ld.so in secondary namespaces") and so out of its la_objclose calls, though dlclose reports it when it unloads the namespace. Modelled (AUD7): every audited run that exits with a secondary namespace holding a libc copy shows it.',
   },
   {
     id: 'GLIBC-DFS-FORCE-FIRST-ORDER',
@@ -402,5 +442,5 @@ export function fixText(bug: LoaderBug): string {
   if (bug.fixed === null) return bug.profiles.includes('glibc') ? 'not fixed upstream (master 2.42.9000 has it)' : 'a bug of the series under review';
   const f = bug.fixed;
   const backports = (f.backports ?? []).map((b) => `${b.branch} ${b.commit.slice(0, 12)}`);
-  return `fixed in ${f.release} by ${f.commit.slice(0, 12)} (bug ${f.bug})${backports.length > 0 ? `; backported: ${backports.join(', ')}` : ''}`;
+  return `fixed in ${f.release} by ${f.commit.slice(0, 12)}${f.bug !== undefined ? ` (bug ${f.bug})` : ''}${backports.length > 0 ? `; backported: ${backports.join(', ')}` : ''}`;
 }

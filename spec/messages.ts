@@ -17,6 +17,8 @@ export const noMoreNamespaces = (file: string): string => `${file}: no more name
 export const invalidTargetNamespace = (file: string): string => `${file}: invalid target namespace in dlmopen(): ${EINVAL}`;
 export const cannotOpen = (file: string): string => `${file}: cannot open shared object file: ${ENOENT}`;
 export const undefinedSymbol = (object: string, symbol: string): string => `${object}: undefined symbol: ${symbol}`;
+/** What ld.so prints when a lazy binding fails, before it ends the process with status 127 (elf/dl-runtime.c, `_dl_signal_error` with no catcher). */
+export const symbolLookupError = (object: string, symbol: string): string => `symbol lookup error: ${object}: undefined symbol: ${symbol}`;
 /** dl-close.c: dlclose of an entry whose direct open count is already 0. */
 export const notOpen = (object: string): string => `${object}: shared object not open`;
 /** S4/S10 (reference: the series signals EEXIST with this text). */

@@ -52,7 +52,7 @@ export function findObject(draft: StateDraft, ns: number, object: string): Entry
 export function _dl_new_object(draft: StateDraft, { object, ns, kind, master }: EntryFields): Draft<Entry> {
   const id = draft.nextId;
   draft.nextId += 1;
-  draft.entries[id] = { id, deps: [], openCount: 0, nodelete: false, startup: false, searchList: 'none', scope: [], initfini: null, reldeps: [], object, ns, kind, master };
+  draft.entries[id] = { id, deps: [], openCount: 0, nodelete: false, startup: false, searchList: 'none', scope: [], initfini: null, reldeps: [], bound: {}, object, ns, kind, master };
   const list = draft.namespaces[ns];
   if (list === undefined) throw new Error(`internal: no namespace ${ns}`);
   list.push(id);
@@ -76,5 +76,9 @@ export function createdSince(draft: StateDraft, firstId: number): Draft<Entry>[]
  * (capturing one cost a tenth of a failed open).
  */
 export class LoadError {
-  constructor(readonly message: string) {}
+  constructor(
+    readonly message: string,
+    /** Other messages the loader may give as well (which one is the linker's relocation order, not the loader's: see bindNow). */
+    readonly alternatives: readonly string[] = [],
+  ) {}
 }

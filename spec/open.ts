@@ -20,7 +20,7 @@ import {
   RTLD_NOLOAD,
   RTLD_SHARED,
 } from '../model/mode.ts';
-import { canonicalHandle, freeNamespaces, tracksScope, type Entry, type LoaderState } from '../model/state.ts';
+import { canonicalHandle, freeNamespaces, type Entry, type LoaderState } from '../model/state.ts';
 import { refusedAuditorTarget } from './audit.ts';
 import { exercise, libcName, objectInfo, type SpecContext } from './context.ts';
 import { chain, eventOrder } from './event-order.ts';
@@ -29,6 +29,7 @@ import * as msg from './messages.ts';
 import { unchanged, type Outcome } from './outcome.ts';
 import { _dl_new_object, createdSince, entryOf, findObject, LoadError, produce, type StateDraft } from './object.ts';
 import { searchList } from './sym.ts';
+import { bind, lookup } from './scope.ts';
 import { _dl_new_proxy, callShares, dependencyShares, globalRefused, noloadProxy, proxyOfDependency, proxyOfNamed, proxyReopened, refuseDemotion, refuseIsolatedDependency } from './shared.ts';
 
 /** Mode bits dlmopen passes on (any other is ignored, MODE5): glibc's, and under rtld-shared the series' two. */
@@ -93,7 +94,7 @@ function _dl_open(ctx: SpecContext, state: LoaderState, file: string, mode: numb
       if (opened !== null) draft.handles[call] = opened;
     });
   } catch (e) {
-    if (e instanceof LoadError) return rolledBack(ctx, state, e.message);
+    if (e instanceof LoadError) return rolledBack(ctx, state, e.message, e.alternatives);
     throw e;
   }
   if (opened === null) return unchanged(state, { kind: 'null', error: null }); // MODE3: NOLOAD miss
@@ -105,9 +106,10 @@ function _dl_open(ctx: SpecContext, state: LoaderState, file: string, mode: numb
 }
 
 /** LOAD4: a failed dlopen/dlmopen leaves no trace (the call's draft is dropped). */
-function rolledBack(ctx: SpecContext, state: LoaderState, error: string): Outcome {
+function rolledBack(ctx: SpecContext, state: LoaderState, error: string, alternatives: readonly string[] = []): Outcome {
   exercise(ctx, 'LOAD4');
-  return unchanged(state, { kind: 'null', error });
+  const outcome = unchanged(state, { kind: 'null', error });
+  return alternatives.length === 0 ? outcome : { ...outcome, alternatives: alternatives.map((e) => ({ kind: 'null', error: e })) };
 }
 
 /** MODE1: neither RTLD_LAZY nor RTLD_NOW is `invalid mode for dlopen()`; both is accepted and binds lazily. */
@@ -188,11 +190,13 @@ function dl_open_worker(ctx: SpecContext, draft: StateDraft, ns: number, file: s
     entry = mapped = _dl_map_object(ctx, draft, ns, file, mode);
   }
   if (entry === null) return { opened: null, mapped: null };
-  bindNow(ctx, draft, firstId, mode);
+  // _dl_map_object_deps gave the opened object its l_initfini before relocation binds anything (a binding within it is no relocation dependency).
   if (mapped !== undefined) ownSearchList(ctx, draft, mapped, firstId, mode);
+  bindNow(ctx, draft, firstId, mode, mapped);
   const opened = entryOf(draft, entry.id);
   opened.openCount += 1;
   if (mode & RTLD_NODELETE) nodelete(ctx, opened);
+  if (mode & RTLD_GLOBAL && ns === 0 && mapped !== undefined) addToGlobal(ctx, draft, mapped);
   return { opened: opened.id, mapped: mapped?.id ?? null };
 }
 
@@ -245,8 +249,9 @@ function ownSearchList(ctx: SpecContext, draft: StateDraft, mapped: Entry, first
   // _dl_map_object_deps: the search list, sorted, becomes its l_initfini; libc, opened itself, takes part in the sort.
   const sorted = sortAsReleased(ctx, draft as LoaderState, list.map((e) => e.id), !isLibc(ctx, mapped.object), false);
   Object.assign(entryOf(draft, mapped.id), { searchList: 'breadth-first', initfini: sorted });
+  // update_scopes: objects initialised before this call (not start-up ones) take the new list into their scope.
   for (const e of list) {
-    if (e.id < firstId && tracksScope(e)) entryOf(draft, e.id).scope.push(mapped.id);
+    if (e.id < firstId && e.kind === 'real' && !e.startup && !e.scope.includes(mapped.id)) entryOf(draft, e.id).scope.push(mapped.id);
   }
 }
 
@@ -255,6 +260,8 @@ function _dl_map_object(ctx: SpecContext, draft: StateDraft, ns: number, file: s
   const found = findObject(draft, ns, file);
   if (found !== undefined) return found;
   const top = mapNew(ctx, draft, ns, file);
+  // Opened by path, it is its own loader (`_dl_map_object`: `__RTLD_CALLMAP` drops the caller).
+  if (top.kind === 'real') top.scope = loaderScope(draft, top);
   _dl_map_object_deps(ctx, draft, top, mode);
   return top;
 }
@@ -291,14 +298,14 @@ function _dl_map_object_deps(ctx: SpecContext, draft: StateDraft, top: Draft<Ent
 }
 
 /**
- * The scope a new dependency starts with, by the entries whose search lists
- * it holds (glibc: `_dl_new_object`): its namespace's first entry (the
- * global scope; namespace 0's is the main program, never unloaded) and the
- * object whose open loaded it.
+ * The scope a new entry starts with, by the entries whose search lists it
+ * holds (glibc: `_dl_new_object`): its namespace's first entry (the global
+ * scope; namespace 0's is the main program's) and the object whose open
+ * loaded it (for that object itself, its own), once each.
  */
 function loaderScope(draft: StateDraft, top: Entry): number[] {
-  const head = entryOf(draft, (draft.namespaces[top.ns] as number[])[0] as number);
-  return head.startup || head.id === top.id ? [top.id] : [head.id, top.id];
+  const head = (draft.namespaces[top.ns] as number[])[0] as number;
+  return head === top.id ? [top.id] : [head, top.id];
 }
 
 /** A name the namespace does not hold: a new real entry (LOAD2), or ld.so's proxy (NS4); LOAD6 when there is no such file. */
@@ -330,14 +337,52 @@ function privateLibc(ctx: SpecContext): void {
 }
 
 /**
- * LOAD5: with RTLD_NOW, relocating a new object with an undefined symbol
- * fails the whole call (the last such object created is named); RTLD_LAZY
- * defers it.
+ * LOAD5: with RTLD_NOW, `dl_open_worker_begin` relocates the new objects,
+ * the opened object's `l_initfini` from its end, binding every symbol their
+ * code calls: one no object of the scope defines (an undefined symbol, or a
+ * callee of a traced function no object defines, SYM3) fails the whole call,
+ * named by the first object relocated with one; the callees bound leave
+ * their relocation dependencies (SYM4). RTLD_LAZY defers all of it to the
+ * first call (PROC2).
  */
-function bindNow(ctx: SpecContext, draft: StateDraft, firstId: number, mode: number): void {
-  const unbound = createdSince(draft, firstId).filter((e) => e.kind === 'real' && objectInfo(ctx, e.object)?.undefinedSymbol !== undefined);
-  const last = unbound[unbound.length - 1];
-  if (last === undefined) return;
-  exercise(ctx, 'LOAD5');
-  if (!(mode & RTLD_LAZY)) throw new LoadError(msg.undefinedSymbol(last.object, objectInfo(ctx, last.object)?.undefinedSymbol as string));
+function bindNow(ctx: SpecContext, draft: StateDraft, firstId: number, mode: number, mapped: Entry | undefined): void {
+  const created = createdSince(draft, firstId).filter((e) => e.kind === 'real');
+  if (created.length === 0) return;
+  // Relocation runs over the opened object's l_initfini (sorted by _dl_map_object_deps, LOAD3) from its end.
+  const initfini = mapped === undefined ? [] : (draft.entries[mapped.id]?.initfini ?? []);
+  const inList = initfini.map((id) => draft.entries[id] as Entry).filter((e) => e.id >= firstId && e.kind === 'real');
+  // Objects the call created off that list (a master in namespace 0, S8) were relocated before it.
+  const order = [...created.filter((e) => !inList.some((x) => x.id === e.id)).reverse(), ...[...inList].reverse()];
+  const now = !(mode & RTLD_LAZY);
+  for (const e of order) {
+    const info = objectInfo(ctx, e.object);
+    if (info?.undefinedSymbol !== undefined) {
+      exercise(ctx, 'LOAD5');
+      if (now) throw new LoadError(msg.undefinedSymbol(e.object, info.undefinedSymbol));
+    }
+    if (!now) continue;
+    const callees = info?.calls ?? [];
+    const unbound = callees.filter((c) => lookup(ctx, draft as LoaderState, draft.entries[e.id] as Entry, c) === undefined);
+    if (callees.length > 0) exercise(ctx, 'SYM3');
+    if (unbound.length > 0) {
+      // Which of them the loader meets first is the order of the object's PLT relocations, the linker's: any is expected.
+      exercise(ctx, 'LOAD5');
+      const [first, ...others] = unbound.map((c) => msg.undefinedSymbol(e.object, c));
+      throw new LoadError(first!, others);
+    }
+    for (const callee of callees) bind(ctx, draft, e.id, callee, lookup(ctx, draft as LoaderState, draft.entries[e.id] as Entry, callee)!.id);
+  }
+}
+
+/**
+ * SYM3: RTLD_GLOBAL in namespace 0 adds the opened object's search list to
+ * the global scope, each object once (`add_to_global_update`, after the
+ * constructors ran); a reopen promotes an object already loaded.
+ */
+function addToGlobal(ctx: SpecContext, draft: StateDraft, mapped: Entry): void {
+  for (const e of searchList(draft as LoaderState, mapped)) {
+    if (e.startup || e.kind !== 'real' || draft.global.includes(e.id)) continue;
+    exercise(ctx, 'SYM3');
+    draft.global.push(e.id);
+  }
 }

@@ -8,6 +8,8 @@ export interface Outcome {
   readonly result: CallResult;
   readonly events: readonly LifecycleEvent[];
   readonly order: ReadonlyArray<readonly [number, number]>;
+  /** Other results a loader may give as well (spec/open.ts bindNow: the linker's relocation order decides). */
+  readonly alternatives?: readonly CallResult[];
 }
 
 export const unchanged = (state: LoaderState, result: CallResult): Outcome => ({ state, result, events: [], order: [] });

@@ -108,10 +108,13 @@ function sortOriginal(state: LoaderState, maps: number[], o: SortOptions): numbe
 function sortDfs(state: LoaderState, maps: number[], o: SortOptions): number[] {
   const nmaps = maps.length;
   const firstMap = maps[0];
+  // Only `maps` have l_visited cleared: an object outside them (the ld.so stand-in _dl_fini leaves out) still has
+  // the 1 an earlier sort left, so the walk never enters it (and could not place it: rpo has room for nmaps).
+  const inMaps = new Set(maps);
   let visited = new Set<number>();
   // The walk writes the result from the end of the array backwards (`*rpo -= 1; **rpo = map`).
   const walk = (into: number[], map: number, withReldeps: { found: boolean } | null): void => {
-    if (visited.has(map)) return;
+    if (visited.has(map) || !inMaps.has(map)) return;
     visited.add(map);
     for (const dep of initfini(state, map)) if (!visited.has(dep) && !mainMap(state, dep)) walk(into, dep, withReldeps);
     if (withReldeps !== null && reldeps(state, map).length > 0) {

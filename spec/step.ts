@@ -9,6 +9,9 @@ import * as msg from './messages.ts';
 import { dlmopen, dlopen } from './open.ts';
 import { unchanged, type Outcome } from './outcome.ts';
 import { dlsym } from './sym.ts';
+import { call } from './call.ts';
+import { exitProcess } from './exit.ts';
+import { start } from './start.ts';
 import { namespaceViews } from './view.ts';
 
 /**
@@ -22,6 +25,10 @@ export interface Ops {
   dlclose(ctx: SpecContext, state: LoaderState, entry: Entry): Outcome;
   dlsym(ctx: SpecContext, state: LoaderState, entry: Entry, symbol: string): CallResult;
   dlinfo(ctx: SpecContext, state: LoaderState, entry: Entry): CallResult;
+  /** The process extension: the program's start-up, a call of a DSO function, exit. */
+  start(ctx: SpecContext, state: LoaderState): Outcome;
+  call(ctx: SpecContext, state: LoaderState, entry: Entry, symbol: string): Outcome;
+  exit(ctx: SpecContext, state: LoaderState): Outcome;
   /** Under an audit module: the audit events of the call (spec/audit.ts). */
   audit(ctx: SpecContext, call: Call, before: LoaderState, outcome: Outcome): ExpectedAudit | null;
 }
@@ -33,7 +40,7 @@ function dlinfo(ctx: SpecContext, _state: LoaderState, entry: Entry): CallResult
 }
 
 /** The spec's operations. */
-export const SPEC_OPS: Ops = { dlmopen, dlopen, dlclose, dlsym, dlinfo, audit: auditEvents };
+export const SPEC_OPS: Ops = { dlmopen, dlopen, dlclose, dlsym, dlinfo, start, call, exit: exitProcess, audit: auditEvents };
 
 /** One call of a sequence: its index (names its handle), the state after it and what it showed. */
 export interface Step {
@@ -59,7 +66,8 @@ export function step(ctx: SpecContext, state: LoaderState, call: Call, index: nu
   const callCtx = { ...ctx, exercised, bugs };
   const outcome = execute(ops, callCtx, state, call, index);
   const audited = underAudit(state) ? { audited: ops.audit(callCtx, call, state, outcome) } : {};
-  const expected: ExpectedObservation = { result: outcome.result, events: outcome.events, order: outcome.order, namespaces: namespaceViews(outcome.state), ...audited };
+  const alternatives = outcome.alternatives !== undefined && outcome.alternatives.length > 0 ? { alternatives: outcome.alternatives } : {};
+  const expected: ExpectedObservation = { result: outcome.result, events: outcome.events, order: outcome.order, namespaces: namespaceViews(outcome.state), ...alternatives, ...audited };
   return { index, call, before: state, after: outcome.state, expected, rules: [...exercised].sort(), bugs: [...bugs].sort() };
 }
 
@@ -72,18 +80,21 @@ function execute(ops: Ops, ctx: SpecContext, state: LoaderState, call: Call, ind
     .with({ op: 'dlclose' }, (c) => ops.dlclose(ctx, state, entry(state, c.handle)))
     .with({ op: 'dlsym' }, (c) => unchanged(state, ops.dlsym(ctx, state, entry(state, c.handle), c.symbol)))
     .with({ op: 'dlinfo' }, (c) => unchanged(state, ops.dlinfo(ctx, state, entry(state, c.handle))))
+    .with({ op: 'start' }, () => ops.start(ctx, state))
+    .with({ op: 'call' }, (c) => ops.call(ctx, state, entry(state, c.handle), c.symbol))
+    .with({ op: 'exit' }, () => ops.exit(ctx, state))
     .exhaustive();
 }
 
 /** Spec-only: a stale handle is undefined behaviour on a real loader; the model refuses it. */
 function refuseStale(state: LoaderState, call: Call, handle: number): Outcome {
-  const kind = call.op === 'dlsym' || call.op === 'dlopen' || call.op === 'dlmopen' ? 'null' : 'fail';
+  const kind = call.op === 'dlsym' || call.op === 'call' || call.op === 'dlopen' || call.op === 'dlmopen' ? 'null' : 'fail';
   return unchanged(state, { kind, error: msg.staleHandle(handle) });
 }
 
 /** The first handle the call reads (its operand, then its caller) whose entry is no longer loaded. */
 function staleHandle(state: LoaderState, call: Call): number | undefined {
-  if (call.op !== 'dlopen' && call.op !== 'dlmopen' && handleEntry(state, call.handle) === undefined) return call.handle;
+  if ('handle' in call && handleEntry(state, call.handle) === undefined) return call.handle;
   if ('caller' in call && call.caller !== undefined && handleEntry(state, call.caller) === undefined) return call.caller;
   return undefined;
 }

@@ -30,14 +30,22 @@ export function searchList(state: LoaderState, start: Entry): Entry[] {
 
 /** SYM1, SYM2: dlsym(handle, name) gives the first definition in the handle's search list, else `undefined symbol`. */
 export function dlsym(ctx: SpecContext, state: LoaderState, handle: Entry, symbol: string): CallResult {
+  const real = firstDefiner(ctx, state, handle, symbol);
+  if (real !== undefined) return { kind: 'symbol', ns: real.ns, object: real.object };
+  return { kind: 'null', error: msg.undefinedSymbol(handle.object, symbol) };
+}
+
+/** SYM1, SYM2: the real entry whose definition dlsym(handle, name) finds (an export or a traced function), or undefined. */
+export function firstDefiner(ctx: SpecContext, state: LoaderState, handle: Entry, symbol: string): Entry | undefined {
   throughProxy(ctx, handle);
   for (const e of searchList(state, realEntry(state, handle))) {
     const real = realEntry(state, e);
-    if (objectInfo(ctx, real.object)?.symbols.includes(symbol)) {
+    const info = objectInfo(ctx, real.object);
+    if (info?.symbols.includes(symbol) || info?.fn === symbol) {
       exercise(ctx, 'SYM1');
-      return { kind: 'symbol', ns: real.ns, object: real.object };
+      return real;
     }
   }
   exercise(ctx, 'SYM2');
-  return { kind: 'null', error: msg.undefinedSymbol(handle.object, symbol) };
+  return undefined;
 }
