@@ -1,5 +1,5 @@
 import type { Call } from '../model/call.ts';
-import type { SystemObject } from '../model/dso.ts';
+import type { ProgramStart, SystemObject } from '../model/dso.ts';
 import type { DsoGraph } from '../model/graph.ts';
 import type { NamespaceView, Observation } from '../model/observation.ts';
 
@@ -19,6 +19,8 @@ export interface SystemInfo {
   readonly release?: string;
   /** The GLIBC_TUNABLES the loader runs with (the sorter it picks, spec/sorter.ts); optional. */
   readonly tunables?: string;
+  /** How the process extension's program is started: `exec` (the kernel, its PT_INTERP) or `ld.so` (ld.so run on it); optional: ld.so. */
+  readonly programStart?: ProgramStart;
   /**
    * Additive extensions of protocol 1 the implementation speaks, each with its
    * own version (PROTOCOL.md section 9): `audit: 1`, every observation carries

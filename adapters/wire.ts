@@ -5,7 +5,7 @@
  * problem.
  */
 import type { Call } from '../model/call.ts';
-import type { SystemObject } from '../model/dso.ts';
+import type { ProgramStart, SystemObject } from '../model/dso.ts';
 import type { AuditEvent, CallResult, EntryView, LifecycleEvent, NamespaceView, Observation } from '../model/observation.ts';
 import type { SystemInfo } from './implementation.ts';
 import { isReleaseText } from '../model/release.ts';
@@ -99,8 +99,15 @@ export function helloReply(msg: Json): SystemInfo {
     initial: namespaces(msg.initial, 'hello.initial'),
     ...(msg.release === undefined ? {} : { release: release(msg.release) }),
     ...(msg.tunables === undefined ? {} : { tunables: str(msg.tunables, 'hello.tunables') }),
+    ...(msg.programStart === undefined ? {} : { programStart: programStart(msg.programStart) }),
   };
   return msg.extensions === undefined ? info : { ...info, extensions: extensions(msg.extensions) };
+}
+
+/** `hello.programStart`: `exec` or `ld.so`. */
+function programStart(v: unknown): ProgramStart {
+  if (v !== 'exec' && v !== 'ld.so') fail('hello.programStart', `expected "exec" or "ld.so", got ${JSON.stringify(v)}`);
+  return v;
 }
 
 /** `hello.release`: the glibc version the loader is, as gnu_get_libc_version() says it (model/release.ts). */

@@ -52,3 +52,6 @@ export interface SystemObject {
 
 /** Name of the DSO symbol the driver calls to run dlopen from inside a namespace. */
 export const CALLER_ENTRY_POINT = 'dlmspec_dlopen';
+
+/** How a loader starts the program of the process extension: the kernel exec's it (its PT_INTERP), or ld.so is run on it (`ld.so PROGRAM`). */
+export type ProgramStart = 'exec' | 'ld.so';

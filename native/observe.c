@@ -416,6 +416,9 @@ void put_hello(struct buf *b) {
     put(b, ",\"tunables\":");
     put_json(b, tunables, NULL);
   }
+  /* How the program of a graph is started (driver.c exec_program): through the explicit ld.so, or exec'd (spec/sorter.ts). */
+  const char *rtld_env = getenv("DLMSPEC_RTLD");
+  put(b, rtld_env && *rtld_env ? ",\"programStart\":\"ld.so\"" : ",\"programStart\":\"exec\"");
   put(b, ",\"system\":[");
   for (int i = 0, k = 0; i < w.n; i++)
     if (w.e[i].ns == 0) {

@@ -1,4 +1,4 @@
-import type { SystemObject } from '../model/dso.ts';
+import type { ProgramStart, SystemObject } from '../model/dso.ts';
 import type { Release } from '../model/release.ts';
 import type { World } from '../model/state.ts';
 import type { Profile } from './profile.ts';
@@ -18,6 +18,8 @@ export interface SpecContext {
   readonly strict?: boolean;
   /** The loader's GLIBC_TUNABLES (spec/sorter.ts reads glibc.rtld.dynamic_sort). */
   readonly tunables?: string;
+  /** How the program is started: exec'd (its PT_INTERP) or by running ld.so on it; absent: ld.so (spec/sorter.ts mainMapMarked). */
+  readonly programStart?: ProgramStart;
   /**
    * Modelled known bugs whose fix this loader has though its release
    * predates it (a release branch's backport, measured: harness/backports.ts).

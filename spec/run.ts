@@ -1,5 +1,5 @@
 import type { Call } from '../model/call.ts';
-import type { SystemObject } from '../model/dso.ts';
+import type { ProgramStart, SystemObject } from '../model/dso.ts';
 import type { DsoGraph } from '../model/graph.ts';
 import type { NamespaceView } from '../model/observation.ts';
 import { parseRelease } from '../model/release.ts';
@@ -26,6 +26,8 @@ export interface SystemDescription {
   readonly tunables?: string;
   /** Modelled known bugs whose backported fix it was measured to have (harness/backports.ts). */
   readonly backports?: readonly string[];
+  /** How it starts the program: exec'd, or ld.so run on it; absent: ld.so (spec/sorter.ts mainMapMarked). */
+  readonly programStart?: ProgramStart;
 }
 
 export interface JudgeOptions {
@@ -37,14 +39,14 @@ export interface JudgeOptions {
  * What a loader's hello says of it, as the spec is instantiated with it: its
  * start-up objects, its release (or `release`, `--glibc-version`), its tunables.
  */
-export function describedSystem(info: { system: readonly SystemObject[]; initial: readonly NamespaceView[]; release?: string; tunables?: string }, release = info.release): SystemDescription {
-  return { system: info.system, initial: info.initial, ...(release !== undefined ? { release } : {}), ...(info.tunables !== undefined ? { tunables: info.tunables } : {}) };
+export function describedSystem(info: { system: readonly SystemObject[]; initial: readonly NamespaceView[]; release?: string; tunables?: string; programStart?: ProgramStart }, release = info.release): SystemDescription {
+  return { system: info.system, initial: info.initial, ...(release !== undefined ? { release } : {}), ...(info.tunables !== undefined ? { tunables: info.tunables } : {}), ...(info.programStart !== undefined ? { programStart: info.programStart } : {}) };
 }
 
 /** The context a sequence on `sys` is judged in: profile, release, strictness, objects. */
 export function specContext(profile: Profile, graph: DsoGraph, sys: SystemDescription, opts: JudgeOptions = {}): SpecContext {
   const release = sys.release === undefined ? null : parseRelease(sys.release);
-  return { profile, release, strict: opts.strict ?? false, ...(sys.tunables !== undefined ? { tunables: sys.tunables } : {}), ...(sys.backports !== undefined && sys.backports.length > 0 ? { backports: sys.backports } : {}), world: { graph, system: sys.system } };
+  return { profile, release, strict: opts.strict ?? false, ...(sys.tunables !== undefined ? { tunables: sys.tunables } : {}), ...(sys.programStart !== undefined ? { programStart: sys.programStart } : {}), ...(sys.backports !== undefined && sys.backports.length > 0 ? { backports: sys.backports } : {}), world: { graph, system: sys.system } };
 }
 
 /** Run a whole sequence through the spec. `sys` defaults to the reference system of the profile. */

@@ -87,3 +87,28 @@ describe('[LOAD3][CLOSE3] the exact order each release ran', () => {
     expect(bugs('2.39', FOUR_CYCLE)).toEqual([[], []]);
   });
 });
+
+describe('[LOAD3] the program\'s map, on a cycle through it, by how the program was started', () => {
+  // glibc's tst-dso-ordering10: {}->a->b->c; soname({})=c. libb's DT_NEEDED names the program's own DT_SONAME.
+  const graph: DsoGraph = { dsos: [dso('liba.so', ['libb.so'], { libc: true }), dso('libb.so', ['libc_.so'], { libc: true }), dso('libc_.so', [], { libc: true })], program: { needed: ['liba.so'], soname: 'libc_.so' } };
+  const calls: Call[] = [{ op: 'start' }, { op: 'exit' }];
+  const exitTrace = (programStart: 'exec' | 'ld.so' | undefined, release = '2.42') =>
+    runSpec('glibc', graph, calls, { ...system(release, 2), ...(programStart !== undefined ? { programStart } : {}) })
+      .steps[1]!.expected.events.map((e) => e.object)
+      .join(' ');
+
+  test('ld.so PROGRAM (glibc\'s own tests): l_main_map is set and the DFS walk never enters the program: <a<b, as the .def expects', () => {
+    expect(exitTrace('ld.so')).toBe('liba.so libb.so');
+    expect(exitTrace(undefined)).toBe('liba.so libb.so');
+  });
+
+  test('exec\'d (PT_INTERP): elf/rtld.c leaves l_main_map unset, the walk enters the program through libb: <b<a (seen on 2.36 and 2.42 builds)', () => {
+    expect(exitTrace('exec')).toBe('libb.so liba.so');
+    expect(exitTrace('exec', '2.36')).toBe('libb.so liba.so');
+  });
+
+  test('the original sorter does not look at l_main_map: the same either way', () => {
+    const original = (programStart: 'exec' | 'ld.so') => runSpec('glibc', graph, calls, { ...system('2.42', 1), programStart }).steps[1]!.expected.events.map((e) => e.object).join(' ');
+    expect(original('exec')).toBe(original('ld.so'));
+  });
+});

@@ -31,6 +31,20 @@ export function sorterOf(ctx: SpecContext): Sorter {
 }
 
 /**
+ * LOAD3, PROC3: whether the program's map is marked `l_main_map`, which the
+ * DFS sorter never walks into from a dependency. elf/rtld.c `dl_main` marks
+ * it only where ld.so itself was run on the program (`ld.so PROGRAM`, the
+ * way glibc's tests run theirs, and the harness runs a loader it is given);
+ * a program the kernel exec'd through its PT_INTERP is unmarked, so a
+ * dependency that reaches it (the program's own DT_SONAME closing a cycle,
+ * glibc's tst-dso-ordering10) walks into it and the order differs. The same
+ * in every release since the flag came with the DFS sorter (commit
+ * 15a0c5730d1d, bug 17645; unchanged on master of January 2026). Seen on
+ * this machine's glibc 2.36 and on a 2.42 build, each started both ways.
+ */
+export const mainMapMarked = (ctx: SpecContext): boolean => ctx.programStart !== 'exec';
+
+/**
  * _dl_sort_maps as the loader judged runs it: its sorter, and the DFS
  * sorter's force_first handling by release. Where that release's handling
  * is a known bug (GLIBC-DFS-FORCE-FIRST-ORDER), the step records the bug
@@ -38,7 +52,7 @@ export function sorterOf(ctx: SpecContext): Sorter {
  */
 export function sortAsReleased(ctx: SpecContext, state: LoaderState, maps: readonly number[], forceFirst: boolean, forFini: boolean, stillUsed?: ReadonlySet<number>): number[] {
   const sorter = sorterOf(ctx);
-  const options = (dfsForceFirst: boolean): SortOptions => ({ sorter, forceFirst, forFini, dfsForceFirst, dfsReldepsEarlyReturn: false, ...(stillUsed !== undefined ? { stillUsed } : {}) });
+  const options = (dfsForceFirst: boolean): SortOptions => ({ sorter, forceFirst, forFini, dfsForceFirst, dfsReldepsEarlyReturn: false, mainMapMarked: mainMapMarked(ctx), ...(stillUsed !== undefined ? { stillUsed } : {}) });
   if (sorter === 'original') return sortMaps(state, maps, options(true));
   const { value, bug } = behaviourOrFix(ctx, DFS_FORCE_FIRST);
   const sorted = sortMaps(state, maps, options(value));
