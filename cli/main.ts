@@ -13,6 +13,7 @@ export const COMMANDS: readonly { name: string; summary: string; load: () => Pro
   { name: 'validate', summary: 'validate one implementation against the spec; save a shrunk counterexample', load: async () => (await import('./validate.ts')).validateCommand },
   { name: 'replay', summary: 'run a saved counterexample again; exit 0 if it now conforms', load: async () => (await import('./replay.ts')).replayCommand },
   { name: 'run', summary: 'run hand-written scenario tables on an implementation; mark the rows that do not hold', load: async () => (await import('./run.ts')).runCommand },
+  { name: 'import', summary: "turn glibc's DSO-sorting test descriptions (dso-sort-tests-*.def) into scenario tables", load: async () => (await import('./import.ts')).importCommand },
   { name: 'convert', summary: 'convert a counterexample to a scenario table, or a scenario between text and JSON', load: async () => (await import('./convert.ts')).convertCommand },
   { name: 'repro', summary: 'write a standalone C reproducer (Makefile + main.c) of a counterexample', load: async () => (await import('./repro.ts')).reproCommand },
   { name: 'rules', summary: 'the rule catalogue: statement, profile, source; how often results exercised and failed each', load: async () => (await import('./rules.ts')).rulesCommand },

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { specCounterexample } from './fixtures.ts';
 import { runBin, runMain, tempDir, type BinResult } from './test-helpers.ts';
 
-const COMMANDS = ['check', 'validate', 'replay', 'repro', 'report', 'run', 'convert', 'rules', 'dsos'];
+const COMMANDS = ['check', 'validate', 'replay', 'repro', 'report', 'run', 'import', 'convert', 'rules', 'dsos'];
 
 /** Runs at most two bins at a time (two cores). */
 async function all<T>(jobs: (() => Promise<T>)[]): Promise<T[]> {
