@@ -84,7 +84,7 @@ export function hiding(state: LoaderState, hidden: Entry, op: (s: LoaderState) =
 
 /** The same world with every test DSO (and system object) rewritten: what a loader that misreads a flag sees. */
 export function patchWorld(ctx: SpecContext, dso: (d: Dso) => Dso, system: (s: SystemObject) => SystemObject = (s) => s): SpecContext {
-  return { ...ctx, world: { graph: { dsos: ctx.world.graph.dsos.map(dso) }, system: ctx.world.system.map(system) } };
+  return { ...ctx, world: { graph: { ...ctx.world.graph, dsos: ctx.world.graph.dsos.map(dso) }, system: ctx.world.system.map(system) } };
 }
 
 /** Destructor events for `dying` entries of `state`, with the spec's order constraints. */

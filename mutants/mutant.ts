@@ -120,7 +120,8 @@ export class ModelMutantImplementation implements Implementation {
   }
 
   async hello(): Promise<SystemInfo> {
-    return { implementation: `dlmspec mutant ${this.mutant.name} (${this.mutant.profile}, breaks ${this.mutant.rule})`, ...this.sys };
+    // A model speaks the process extension (PROTOCOL.md section 10) as the spec does: start-up objects, traced calls, exit.
+    return { implementation: `dlmspec mutant ${this.mutant.name} (${this.mutant.profile}, breaks ${this.mutant.rule})`, ...this.sys, extensions: { process: 1 } };
   }
 
   async run(graph: DsoGraph, calls: readonly Call[]): Promise<RunOutcome> {

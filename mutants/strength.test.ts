@@ -14,12 +14,13 @@ describe('suite strength', () => {
     expect(MUTANTS.filter((m) => m.kind === 'shim').length).toBeGreaterThanOrEqual(4);
     expect(new Set(MUTANTS.map((m) => m.name)).size).toBe(MUTANTS.length);
     for (const m of MUTANTS) {
-      expect(m.rule, m.name).toMatch(/^(MODE|NS|LOAD|CLOSE|SYM|INFO|CALLER|AUD|S)\d+$/);
+      expect(m.rule, m.name).toMatch(/^(MODE|NS|LOAD|CLOSE|SYM|INFO|CALLER|AUD|PROC|S)\d+$/);
       expect(m.description.length, m.name).toBeGreaterThan(10);
     }
   });
 
-  const fast = ['noload-loads', 'cycles-not-collected', 'newlm-highest-free', 'proxy-ctor', 'last-proxy-unloads-master', 'unique-dep-not-proxied'];
+  // The order mutants (mutants/order.ts): the other sorter, force_first dropped, relocation dependencies ignored, exit order reversed.
+  const fast = ['noload-loads', 'cycles-not-collected', 'newlm-highest-free', 'proxy-ctor', 'last-proxy-unloads-master', 'unique-dep-not-proxied', 'sorter-original', 'force-first-dropped', 'reldeps-ignored', 'exit-order-reversed'];
   test.each(fast)('%s is killed within 300 sequences, with a counterexample of at most 4 calls', async (name) => {
     const m = await measure(subjectOf(findMutant(name), 'in-process'), { runs: 300, seed: 1 });
     expect(m.killed, `${name} survived 300 sequences`).toBe(true);
