@@ -68,6 +68,16 @@ export const RULE_GROUPS: readonly RuleGroup[] = [
     rows: [
       row('SYM1', 'dlsym searches the handle\'s object, then its dependencies breadth-first'),
       row('SYM2', 'a symbol not found: "undefined symbol"'),
+      row('SYM3', 'a function\'s calls are bound in its scope: the global scope (RTLD_GLOBAL), then its own search list'),
+      row('SYM4', 'a binding outside the caller\'s dependencies keeps its object loaded and orders destructors'),
+    ],
+  },
+  {
+    title: 'The process: start-up, calls, exit',
+    rows: [
+      row('PROC1', 'the program\'s own DT_NEEDED are loaded and constructed before main, in the sorter\'s order'),
+      row('PROC2', 'a call runs the function and the calls it makes, bound lazily or at load'),
+      row('PROC3', 'exit runs every destructor left, namespace by namespace, in the sorter\'s order'),
     ],
   },
   {
@@ -79,6 +89,7 @@ export const RULE_GROUPS: readonly RuleGroup[] = [
       row('AUD4', 'LA_ACT_ADD and LA_ACT_CONSISTENT around an open, per namespace'),
       row('AUD5', 'LA_ACT_DELETE and LA_ACT_CONSISTENT around a dlclose, per namespace'),
       row('AUD6', 'calls that fail report no audit event (a failed open is not judged)'),
+      row('AUD7', 'at exit: la_activity around each namespace\'s la_objclose calls, the ld.so stand-in\'s included'),
     ],
   },
   {
