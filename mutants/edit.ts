@@ -10,6 +10,7 @@ import type { LifecycleEvent } from '../model/observation.ts';
 import type { Entry, LoaderState } from '../model/state.ts';
 import type { SpecContext } from '../spec/context.ts';
 import { eventOrder } from '../spec/event-order.ts';
+import { linearize } from '../adapters/linearize.ts';
 import type { Outcome } from '../spec/outcome.ts';
 import type { Ops } from '../spec/step.ts';
 
@@ -92,6 +93,9 @@ export function destructors(state: LoaderState, dying: readonly Entry[]): Pick<O
   const events: LifecycleEvent[] = dying.map((e) => ({ event: 'dtor', object: e.object, ns: e.ns }));
   return { events, order: eventOrder(state, events, dying.map((e) => e.id)) };
 }
+
+/** Events of an outcome in the order the spec would report them, then reversed (no constraints kept). */
+export const reversed = (out: Outcome): Outcome => ({ ...out, events: linearize(out).reverse(), order: [] });
 
 /** Two outcomes in sequence: the second's state, both results' events (the second's result). */
 export function sequenced(first: Outcome, second: Outcome): Outcome {

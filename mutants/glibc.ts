@@ -6,10 +6,9 @@
 import { LM_ID_BASE, LM_ID_NEWLM, RTLD_BINDING_MASK, RTLD_GLOBAL, RTLD_LAZY, RTLD_NODELETE, RTLD_NOLOAD, RTLD_NOW } from '../model/mode.ts';
 import { freeNamespaces, realEntry, type Entry, type LoaderState } from '../model/state.ts';
 import { objectInfo, type SpecContext } from '../spec/context.ts';
-import { linearize } from '../adapters/linearize.ts';
 import * as msg from '../spec/messages.ts';
 import type { Outcome } from '../spec/outcome.ts';
-import { createdBy, destructors, edit, modeRewrite, occupying, patchWorld, removedBy, returned } from './edit.ts';
+import { createdBy, destructors, edit, modeRewrite, occupying, patchWorld, removedBy, returned, reversed } from './edit.ts';
 import type { ModelMutant } from './mutant.ts';
 import { dso } from './witness.ts';
 
@@ -18,8 +17,6 @@ const mopen = (lmid: number, file: string, mode: number = RTLD_NOW) => ({ op: 'd
 const close = (handle: number) => ({ op: 'dlclose' as const, handle });
 const sym = (handle: number, symbol: string) => ({ op: 'dlsym' as const, handle, symbol });
 
-/** Events of an outcome in the order the spec would report them, then reversed (no constraints kept). */
-const reversed = (out: Outcome): Outcome => ({ ...out, events: linearize(out).reverse(), order: [] });
 
 export const GLIBC_MUTANTS: readonly ModelMutant[] = [
   {

@@ -9,8 +9,7 @@ import { parseRelease } from '../model/release.ts';
 import type { SpecContext } from '../spec/context.ts';
 import type { Ops } from '../spec/step.ts';
 import type { Outcome } from '../spec/outcome.ts';
-import { linearize } from '../adapters/linearize.ts';
-import { edit } from './edit.ts';
+import { edit, reversed } from './edit.ts';
 import type { ModelMutant } from './mutant.ts';
 import { dso } from './witness.ts';
 
@@ -80,7 +79,7 @@ export const ORDER_MUTANTS: readonly ModelMutant[] = [
     profile: 'glibc',
     rule: 'PROC3',
     description: 'at exit, destructors run dependencies first, dependents last',
-    ops: (spec) => ({ exit: (...args) => { const out = spec.exit(...args); return { ...out, events: linearize(out).reverse() }; } }),
+    ops: (spec) => ({ exit: (...args) => reversed(spec.exit(...args)) }),
     witness: { dsos: [dso('a', { needed: ['b'] }), dso('b')], calls: [open('liba.so'), exit] },
   },
 ];

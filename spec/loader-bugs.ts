@@ -56,6 +56,18 @@ export interface LoaderBug {
   readonly summary: string;
 }
 
+/** One fix, two bugs: the DFS sorter's unused `skip` made both the order (GLIBC-DFS-FORCE-FIRST-ORDER) and the premature unload (GLIBC-CLOSE-FORCE-FIRST). */
+const FIX_28937: UpstreamFix = {
+  release: '2.37',
+  commit: '1df71d32fe5f5905ffd5d100e5e9ca8ad6210891',
+  bug: 28937,
+  title: 'elf: Implement force_first handling in _dl_sort_maps_dfs (bug 28937)',
+  backports: [
+    { branch: 'release/2.35/master', commit: 'd883d02008b0bd214bdca982f4be82a8d6856934' },
+    { branch: 'release/2.36/master', commit: 'da5f134f6d59701a3a6119309ae91c93c3fa5b51' },
+  ],
+};
+
 export const LOADER_BUGS: readonly LoaderBug[] = [
   {
     id: 'GLIBC-AUDIT-EMPTY-NS',
@@ -87,16 +99,7 @@ export const LOADER_BUGS: readonly LoaderBug[] = [
     mode: 'plain',
     profiles: ['glibc', 'rtld-shared'],
     releases: { from: '2.35', until: '2.37' },
-    fixed: {
-      release: '2.37',
-      commit: '1df71d32fe5f5905ffd5d100e5e9ca8ad6210891',
-      bug: 28937,
-      title: 'elf: Implement force_first handling in _dl_sort_maps_dfs (bug 28937)',
-      backports: [
-        { branch: 'release/2.35/master', commit: 'd883d02008b0bd214bdca982f4be82a8d6856934' },
-        { branch: 'release/2.36/master', commit: 'da5f134f6d59701a3a6119309ae91c93c3fa5b51' },
-      ],
-    },
+    fixed: FIX_28937,
     handling: 'trigger',
     corpus: ['glibc-close-force-first.json', 'glibc-close-force-first-rollback.json', 'glibc-close-force-first-caller.json'],
     summary:
@@ -199,16 +202,7 @@ export const LOADER_BUGS: readonly LoaderBug[] = [
     mode: 'plain',
     profiles: ['glibc', 'rtld-shared'],
     releases: { from: '2.35', until: '2.37' },
-    fixed: {
-      release: '2.37',
-      commit: '1df71d32fe5f5905ffd5d100e5e9ca8ad6210891',
-      bug: 28937,
-      title: 'elf: Implement force_first handling in _dl_sort_maps_dfs (bug 28937)',
-      backports: [
-        { branch: 'release/2.35/master', commit: 'd883d02008b0bd214bdca982f4be82a8d6856934' },
-        { branch: 'release/2.36/master', commit: 'da5f134f6d59701a3a6119309ae91c93c3fa5b51' },
-      ],
-    },
+    fixed: FIX_28937,
     handling: 'modelled',
     corpus: ['glibc-dfs-force-first-order.json'],
     summary:
