@@ -83,9 +83,8 @@ export const importCommand: Command = {
         if (problem !== null) throw new Error(`internal: ${c.name} does not read back: ${problem}`);
         await writeFileAtomic(join(out, `${c.name}.scenario`), written);
       }
-      const mine = all.filter((c) => c.file === file);
-      println(text, `${file}: ${new Set(mine.map((c) => c.test)).size} tests, ${mine.length} cases: ${mine.filter((c) => c.scenario !== null).length} imported (${mine.filter((c) => c.xfail).length} with an XFAIL output, judged by the spec only), ${mine.filter((c) => c.scenario === null).length} skipped`);
-      for (const c of mine.filter((x) => x.scenario === null)) println(text, `  skipped ${c.name}: ${c.reason}`);
+      println(text, `${file}: ${new Set(cases.map((c) => c.test)).size} tests, ${cases.length} cases: ${cases.filter((c) => c.scenario !== null).length} imported (${cases.filter((c) => c.xfail).length} with an XFAIL output, judged by the spec only), ${cases.filter((c) => c.scenario === null).length} skipped`);
+      for (const c of cases.filter((x) => x.scenario === null)) println(text, `  skipped ${c.name}: ${c.reason}`);
     }
     if (json) {
       writeSummary(io, {

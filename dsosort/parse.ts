@@ -167,6 +167,13 @@ export function describe(t: TestDescr, text: string, line: number): void {
     if (inDep) add(t.deps, curr, objs);
     else if (inCallref) add(t.callrefs, curr, objs);
   };
+  /** Objects named: the targets of a pending ->/=>, then the current set. */
+  const named = (objs: string[]) => {
+    targets(objs);
+    clear();
+    curr = objs;
+    for (const o of objs) note(t, o);
+  };
   for (const m of text.matchAll(TOKEN)) {
     const g = m.groups!;
     const value = m[0];
@@ -183,23 +190,13 @@ export function describe(t: TestDescr, text: string, line: number): void {
       }
       t.soname.set(obj, s[2]!);
     } else if (g.OBJ !== undefined) {
-      targets([value]);
-      clear();
-      curr = [value];
-      note(t, value);
+      named([value]);
     } else if (g.OBJSET !== undefined) {
-      const objs = [...value.slice(1, -1)];
-      targets(objs);
-      clear();
-      curr = objs;
-      for (const o of objs) note(t, o);
+      named([...value.slice(1, -1)]);
     } else if (g.OBJSET2 !== undefined) {
       const objs = expandSet(value.slice(1, -1), fail);
       if (objs.length === 0) fail(`empty object set '${value}'`);
-      targets(objs);
-      clear();
-      curr = objs;
-      for (const o of objs) note(t, o);
+      named(objs);
     } else if (g.OBJSET3 !== undefined) {
       if (!inDep && !inCallref) fail("non-dependence target set '*' can only be used as target of ->/=> operations");
       targets(['*']);

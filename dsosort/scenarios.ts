@@ -122,7 +122,7 @@ function build(c: DefCase, ctx: ImportContext): Scenario {
     profile: 'glibc',
     ...(c.tunable !== '' ? { tunables: c.tunable } : {}),
     graph: { dsos, ...(program.needed.length > 0 || soname !== undefined ? { program } : {}) },
-    rows: rows.map((r) => r),
+    rows,
   };
 }
 

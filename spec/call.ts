@@ -53,15 +53,11 @@ function run(ctx: SpecContext, draft: StateDraft, id: number, events: LifecycleE
   const self = draft.entries[id] as Entry;
   events.push({ event: 'enter', object: self.object, ns: self.ns });
   for (const callee of objectInfo(ctx, self.object)?.calls ?? []) {
-    const current = draft.entries[id] as Entry;
-    let to = current.bound[callee];
+    let to = (draft.entries[id] as Entry).bound[callee];
     if (to === undefined) {
-      const found = lookup(ctx, draft as LoaderState, current, callee);
-      if (found === undefined) {
-        exercise(ctx, 'SYM3');
-        throw new LookupFailure(msg.symbolLookupError(current.object, callee));
-      }
       exercise(ctx, 'SYM3');
+      const found = lookup(ctx, draft as LoaderState, draft.entries[id] as Entry, callee);
+      if (found === undefined) throw new LookupFailure(msg.symbolLookupError(self.object, callee));
       bind(ctx, draft, id, callee, found.id);
       to = found.id;
     }

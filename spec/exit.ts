@@ -68,10 +68,11 @@ export const EXIT_STANDIN_OBJCLOSE = ranged('AUD7', 'la_objclose at exit for the
 export function exitAudit(ctx: SpecContext, state: LoaderState): ExpectedAudit {
   exercise(ctx, 'AUD7');
   const activity = behaviour(ctx, EXIT_ACTIVITY);
-  const closes = finiOrder(ctx, state).flatMap(({ ns, maps, standIn }) => {
+  const order = finiOrder(ctx, state);
+  const closes = order.flatMap(({ ns, maps, standIn }) => {
     const stand = standIn && behaviour(ctx, EXIT_STANDIN_OBJCLOSE) ? entriesOf(state, ns).filter((e) => e.kind === 'proxy' && objectInfo(ctx, e.object)?.rtld === true) : [];
     return [...maps.filter((e) => !e.object.startsWith('linux-vdso')), ...stand].map((e) => ({ event: 'objclose' as const, object: e.object, ns: e.ns }));
   });
-  const removed = activity ? finiOrder(ctx, state).map(({ ns }) => ({ ns, emptied: false, deleteFirst: true })) : [];
+  const removed = activity ? order.map(({ ns }) => ({ ns, emptied: false, deleteFirst: true })) : [];
   return { opens: [], closes, added: [], removed, closesInOrder: true };
 }

@@ -155,7 +155,8 @@ function constructors(ctx: SpecContext, before: LoaderState, next: LoaderState, 
   const running = created.filter((e) => e.kind === 'real' && objectInfo(ctx, e.object)?.test === true);
   if (running.length > 0) exercise(ctx, 'LOAD3');
   const initfini = mapped === null ? [] : (next.entries[mapped]?.initfini ?? []);
-  const inOrder = [...initfini].reverse().filter((id) => running.some((e) => e.id === id));
+  const runs = new Set(running.map((e) => e.id));
+  const inOrder = [...initfini].reverse().filter((id) => runs.has(id));
   const exact = inOrder.length === running.length;
   const ordered = exact ? inOrder.map((id) => next.entries[id] as Entry) : running;
   const events: LifecycleEvent[] = ordered.map((e) => ({ event: 'ctor', object: e.object, ns: e.ns }));
@@ -351,8 +352,9 @@ function bindNow(ctx: SpecContext, draft: StateDraft, firstId: number, mode: num
   // Relocation runs over the opened object's l_initfini (sorted by _dl_map_object_deps, LOAD3) from its end.
   const initfini = mapped === undefined ? [] : (draft.entries[mapped.id]?.initfini ?? []);
   const inList = initfini.map((id) => draft.entries[id] as Entry).filter((e) => e.id >= firstId && e.kind === 'real');
+  const listed = new Set(inList.map((e) => e.id));
   // Objects the call created off that list (a master in namespace 0, S8) were relocated before it.
-  const order = [...created.filter((e) => !inList.some((x) => x.id === e.id)).reverse(), ...[...inList].reverse()];
+  const order = [...created.filter((e) => !listed.has(e.id)).reverse(), ...[...inList].reverse()];
   const now = !(mode & RTLD_LAZY);
   for (const e of order) {
     const info = objectInfo(ctx, e.object);
@@ -362,15 +364,17 @@ function bindNow(ctx: SpecContext, draft: StateDraft, firstId: number, mode: num
     }
     if (!now) continue;
     const callees = info?.calls ?? [];
-    const unbound = callees.filter((c) => lookup(ctx, draft as LoaderState, draft.entries[e.id] as Entry, c) === undefined);
     if (callees.length > 0) exercise(ctx, 'SYM3');
+    // Every callee looked up once; none bound (SYM4) unless all are found.
+    const found = callees.map((c) => lookup(ctx, draft as LoaderState, draft.entries[e.id] as Entry, c));
+    const unbound = callees.filter((_, i) => found[i] === undefined);
     if (unbound.length > 0) {
       // Which of them the loader meets first is the order of the object's PLT relocations, the linker's: any is expected.
       exercise(ctx, 'LOAD5');
       const [first, ...others] = unbound.map((c) => msg.undefinedSymbol(e.object, c));
       throw new LoadError(first!, others);
     }
-    for (const callee of callees) bind(ctx, draft, e.id, callee, lookup(ctx, draft as LoaderState, draft.entries[e.id] as Entry, callee)!.id);
+    callees.forEach((callee, i) => bind(ctx, draft, e.id, callee, found[i]!.id));
   }
 }
 
