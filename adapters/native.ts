@@ -6,7 +6,7 @@
 import { join, resolve } from 'node:path';
 import { placementProblem, type Call } from '../model/call.ts';
 import type { DsoGraph } from '../model/graph.ts';
-import { programNeeded, validateGraph } from '../model/graph.ts';
+import { ownProgram, validateGraph } from '../model/graph.ts';
 import { materialize } from '../native/build-dsos.ts';
 import { buildGraphProgram, buildProgram } from '../native/build-programs.ts';
 import type { Implementation, RunOutcome, SystemInfo } from './implementation.ts';
@@ -163,7 +163,7 @@ export class NativeImplementation implements Implementation {
     if (placement !== null) throw new TypeError(placement);
     const dir = await materialize(graph);
     // The program itself needs test DSOs at start-up: the calls run in a build of the driver linked with them.
-    const program = programNeeded(graph).length > 0 || graph.program?.soname !== undefined ? await buildGraphProgram(graph, dir) : undefined;
+    const program = ownProgram(graph) ? await buildGraphProgram(graph, dir) : undefined;
     const id = `r${++this.runs}`;
     const request = encodeRun(id, dir, graph, this.systemNames!, calls, this.timeoutMs, program);
     // The driver enforces the timeout itself and says so; the guard is for a

@@ -261,11 +261,11 @@ export function concretizeRun(profile: Profile, graph: DsoGraph, abstract: reado
       })
       .with({ op: 'call' }, (c): Call | undefined => {
         // A handle whose search list holds a traced function, and mostly one of those functions.
-        const traced = (h: number) => searchList(state, realEntry(state, handleEntry(state, h)!)).flatMap((e) => objectInfo(ctx, e.object)?.fn ?? []);
-        const withFns = live.filter((h) => traced(h).length > 0);
+        const traced = new Map(live.map((h) => [h, searchList(state, realEntry(state, handleEntry(state, h)!)).flatMap((e) => objectInfo(ctx, e.object)?.fn ?? [])]));
+        const withFns = live.filter((h) => traced.get(h)!.length > 0);
         const handle = pick(withFns.length > 0 ? withFns : live, c.handle);
         if (handle === undefined || fns.length === 0) return undefined;
-        const own = traced(handle);
+        const own = traced.get(handle)!;
         const symbol = c.symbol < 6 && own.length > 0 ? own[c.symbol % own.length] : fns[c.symbol % fns.length];
         return symbol === undefined ? undefined : { op: 'call', handle, symbol };
       })

@@ -21,6 +21,9 @@ export interface ProgramShape {
 /** The program's start-up DT_NEEDED test DSOs (none without a program shape). */
 export const programNeeded = (graph: DsoGraph): readonly string[] => graph.program?.needed ?? [];
 
+/** Whether the program must be built for the graph: it needs test DSOs at start-up, or has a DT_SONAME of the graph's. */
+export const ownProgram = (graph: DsoGraph): boolean => programNeeded(graph).length > 0 || graph.program?.soname !== undefined;
+
 export class GraphError extends Error {
   override readonly name = 'GraphError';
 }

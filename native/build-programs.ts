@@ -24,7 +24,7 @@ const PROGRAMS = {
   audit: { sources: ['audit.c'], headers: ['audit.h'], flags: ['-shared', '-fPIC'], file: 'dlmspec-audit.so' },
   /** `dlmspec probe` (probe/): the program that runs one check, and the objects it loads. */
   probe: { sources: ['probe.c'], headers: ['audit.h', 'layout.h'] },
-    // No sibling calls: dlopen must see a return address in this object, or it loads into the caller's caller's namespace.
+  // No sibling calls: dlopen must see a return address in this object, or it loads into the caller's caller's namespace.
   'probe-lib': { sources: ['probe-lib.c'], headers: [], flags: ['-shared', '-fPIC', '-pthread', '-fno-optimize-sibling-calls'], file: 'libdlmspec_probe.so' },
   'probe-lib2': { sources: ['probe-lib2.c'], headers: [], flags: ['-shared', '-fPIC', '-nostdlib'], file: 'libdlmspec_probe2.so' },
   'probe-unique': { sources: ['probe-lib2.c'], headers: [], flags: ['-shared', '-fPIC', '-nostdlib', '-Wl,-z,unique'], file: 'libdlmspec_probeu.so' },

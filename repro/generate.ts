@@ -20,7 +20,7 @@ import { formatResult as resultText } from '../harness/format.ts';
 import { formatNamespaces as namespacesText } from '../harness/compare.ts';
 import { NATIVE_DIR } from '../native/toolchain.ts';
 import { runSpec } from '../spec/run.ts';
-import { programNeeded } from '../model/graph.ts';
+import { ownProgram, programNeeded } from '../model/graph.ts';
 import type { CounterexampleFile } from '../harness/counterexample-file.ts';
 
 const REPRO_DIR = dirname(fileURLToPath(import.meta.url));
@@ -188,7 +188,7 @@ function sorterNumber(c: CounterexampleFile): 1 | 2 {
 function programRule(c: CounterexampleFile): string[] {
   const needed = programNeeded(c.graph).map((n) => `lib/${makeWord(n)}`);
   const soname = c.graph.program?.soname;
-  const flags = needed.length > 0 || soname !== undefined ? ` -Wl,--no-as-needed -Wl,-z,lazy -Wl,--allow-shlib-undefined -Wl,--enable-new-dtags '-Wl,-rpath,$$ORIGIN/lib'${soname !== undefined ? ` -Wl,-soname,${makeWord(soname)}` : ''}` : '';
+  const flags = ownProgram(c.graph) ? ` -Wl,--no-as-needed -Wl,-z,lazy -Wl,--allow-shlib-undefined -Wl,--enable-new-dtags '-Wl,-rpath,$$ORIGIN/lib'${soname !== undefined ? ` -Wl,-soname,${makeWord(soname)}` : ''}` : '';
   return [
     `main: main.c dlmspec-repro.h audit.h event.h layout.h observe.c observe.h json.c json.h${needed.map((n) => ` ${n}`).join('')}`,
     `\t$(CC) $(CFLAGS_MAIN) -o $@${flags} main.c observe.c json.c${needed.map((n) => ` ${n}`).join('')}`,

@@ -3,7 +3,7 @@
  * `dl_main` (elf/rtld.c) and `_dl_init` (elf/dl-init.c) do it, for the
  * test DSOs the program itself needs (DsoGraph.program).
  */
-import { programNeeded } from '../model/graph.ts';
+import { ownProgram, programNeeded } from '../model/graph.ts';
 import type { LifecycleEvent } from '../model/observation.ts';
 import type { Entry, LoaderState } from '../model/state.ts';
 import { exercise, objectInfo, type SpecContext } from './context.ts';
@@ -26,8 +26,8 @@ import { sortAsReleased } from './sorter.ts';
  */
 export function start(ctx: SpecContext, state: LoaderState): Outcome {
   const { graph, system } = ctx.world;
+  if (!ownProgram(graph)) return unchanged(state, { kind: 'started' });
   const needed = programNeeded(graph);
-  if (needed.length === 0 && graph.program?.soname === undefined) return unchanged(state, { kind: 'started' });
   exercise(ctx, 'PROC1');
   const main = state.namespaces[0]?.[0];
   if (main === undefined) throw new Error('internal: no program in namespace 0');
